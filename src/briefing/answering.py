@@ -1,0 +1,288 @@
+"""From a question to an :class:`Answer` made only of verbatim, cited extracts.
+
+1. Retrieve passages (hybrid dense + lexical), under the filters given or the
+   one date range the question states.
+2. Score every sentence of the best passages against the question: cosine of
+   the sentence to the question, blended with its passage's retrieval score.
+3. Abstain (no extracts, the fixed message) when the best sentence scores
+   below ``threshold`` or none of the question's key terms occurs near it.
+4. Pick sentences that add information (near-duplicates dropped, the earliest
+   kept); a sentence that opens with a pronoun or connective ("He added",
+   "This", "However") is quoted together with the sentence before it in the
+   same paragraph, as one contiguous span.
+5. For "did it change?" questions, one extract per document, oldest first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from . import phrases
+from .index import Index
+from .question import date_filter, is_change_question
+from .records import Answer, Extract, Passage
+from .retrieval import Filters, retrieve
+from .speakers import is_question_label
+from .textfold import lexical_terms
+
+# Calibrated on the gold sets (see README, "Abstention").
+DEFAULT_THRESHOLD = 0.30
+SENTENCE_WEIGHT = 0.6  # share of the sentence cosine in a sentence's score; the rest is the passage's
+QUESTION_TURN_PENALTY = 0.85  # a reporter's words count for less than an official's
+PASSAGES_TO_READ = 8
+TIMELINE_PASSAGES = 24
+DUPLICATE_JACCARD = 0.8
+
+_ANAPHORA = re.compile(
+    r"^[\"“‘'(]*\s*(he|she|it|they|this|that|these|those|such|his|her|their|its|but|however|also|still|yet|"
+    r"and|moreover|meanwhile|nevertheless|furthermore|instead|in addition|as a result|there)\b",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    doc_id: str
+    char_start: int
+    char_end: int
+    score: float
+    cosine: float
+    passage: Passage
+    speaker: str | None
+    date: str | None
+
+
+class _SentenceVectors:
+    """A small LRU cache of sentence vectors, so repeated passages are embedded once."""
+
+    def __init__(self, capacity: int = 20000):
+        self.capacity = capacity
+        self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+
+    def get(self, index: Index, keys: list[tuple[str, int, int]], texts: list[str]) -> np.ndarray:
+        missing = [i for i, key in enumerate(keys) if key not in self._cache]
+        if missing:
+            vectors = index.embedder.encode([texts[i] for i in missing])
+            for i, vector in zip(missing, vectors):
+                self._cache[keys[i]] = vector
+        for key in keys:
+            self._cache.move_to_end(key)
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+        return np.vstack([self._cache[key] for key in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
+
+
+_SENTENCE_VECTORS = _SentenceVectors()
+
+
+def _tokens(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def _is_duplicate(a: str, b: str) -> bool:
+    first, second = _tokens(a), _tokens(b)
+    if not first or not second:
+        return a.strip() == b.strip()
+    return len(first & second) / len(first | second) >= DUPLICATE_JACCARD
+
+
+def _date_key(date: str | None) -> str:
+    return date or "9999"
+
+
+def _span_with_context(passage: Passage, sentence_index: int, text: str) -> tuple[int, int]:
+    """The sentence, extended back over one sentence when it cannot stand alone."""
+    sentence = passage.sentences[sentence_index]
+    start = sentence.char_start
+    if sentence_index > 0 and _ANAPHORA.match(text[sentence.char_start:sentence.char_end]):
+        previous = passage.sentences[sentence_index - 1]
+        between = text[previous.char_end:sentence.char_start]
+        if "\n\n" not in between and previous.speaker == sentence.speaker:
+            start = previous.char_start
+    return start, sentence.char_end
+
+
+def _candidates(index: Index, question_vector: np.ndarray, hits, documents: dict[str, str]) -> list[_Candidate]:
+    passages = index.store.passages(hit.passage_id for hit in hits)
+    keys, texts, owners = [], [], []
+    seen = set()
+    for hit in hits:
+        passage = passages.get(hit.passage_id)
+        if passage is None:
+            continue
+        text = documents[passage.doc_id]
+        for position, sentence in enumerate(passage.sentences):
+            span = _span_with_context(passage, position, text)
+            key = (passage.doc_id, span[0], span[1])
+            if key in seen:
+                continue
+            seen.add(key)
+            keys.append(key)
+            texts.append(text[span[0]:span[1]])
+            owners.append((hit, passage, sentence.speaker))
+    if not keys:
+        return []
+    cosines = _SENTENCE_VECTORS.get(index, keys, texts) @ question_vector
+    dates = index.store.document_meta({key[0] for key in keys})
+    out = []
+    for key, cosine, (hit, passage, speaker) in zip(keys, cosines, owners):
+        score = SENTENCE_WEIGHT * float(cosine) + (1 - SENTENCE_WEIGHT) * hit.dense
+        if is_question_label(speaker):
+            score *= QUESTION_TURN_PENALTY
+        out.append(_Candidate(key[0], key[1], key[2], score, float(cosine), passage, speaker,
+                              dates.get(key[0], {}).get("date")))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def _supported(question: str, candidate: _Candidate, text: str) -> bool:
+    """Does any key term of the question occur in the candidate's passage (or title)?
+
+    Only "key" terms count: folded content words of 4+ characters or with a digit.
+    A question without such terms is not held back by this check.
+    """
+    terms = [t for t in lexical_terms(question) if len(t) >= 4 or any(ch.isdigit() for ch in t)]
+    if not terms:
+        return True
+    window = set(lexical_terms(text[candidate.passage.char_start:candidate.passage.char_end]))
+    return any(term in window or any(w.startswith(term[:5]) for w in window if len(term) >= 5) for term in terms)
+
+
+def _select(candidates: list[_Candidate], texts: dict[str, str], top: int, per_document: bool) -> list[_Candidate]:
+    chosen: list[_Candidate] = []
+    for candidate in candidates:
+        text = texts[candidate.doc_id][candidate.char_start:candidate.char_end]
+        if per_document and any(c.doc_id == candidate.doc_id for c in chosen):
+            continue
+        duplicate_of = next(
+            (i for i, c in enumerate(chosen)
+             if _is_duplicate(text, texts[c.doc_id][c.char_start:c.char_end])
+             or (c.doc_id == candidate.doc_id and c.char_start < candidate.char_end and candidate.char_start < c.char_end)),
+            None,
+        )
+        if duplicate_of is not None:
+            kept = chosen[duplicate_of]
+            if kept.doc_id != candidate.doc_id and _date_key(candidate.date) < _date_key(kept.date):
+                chosen[duplicate_of] = replace(candidate, score=kept.score)
+            continue
+        chosen.append(candidate)
+        if len(chosen) >= top:
+            break
+    return chosen
+
+
+def _escape_markdown(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", text)
+
+
+def render_markdown(extracts: list[Extract], *, timeline: bool, filters: Filters | None) -> str:
+    """The answer as markdown: fixed phrases, quoted extracts with [n], then the citations."""
+    if not extracts:
+        return phrases.NO_ANSWER
+    lines = []
+    if filters:
+        lines.append(phrases.filter_phrase(filters.since, filters.until, filters.source))
+        lines.append("")
+    if timeline:
+        lines.append(phrases.TIMELINE_HEADER)
+        lines.append("")
+    for extract in extracts:
+        quoted = " ".join(_escape_markdown(extract.text).split())
+        prefix = ""
+        if timeline:
+            prefix = f"**{extract.date or phrases.DATE_UNKNOWN}**" + (f" {_escape_markdown(extract.speaker)}" if extract.speaker else "") + " — "
+        lines.append(f"> {prefix}{quoted} [{extract.citation}]")
+        lines.append("")
+    cited = OrderedDict()
+    for extract in extracts:
+        cited.setdefault(extract.citation, extract)
+    for number, extract in cited.items():
+        parts = [
+            _escape_markdown(extract.title or phrases.UNTITLED),
+            extract.date or phrases.DATE_UNKNOWN,
+            _escape_markdown(extract.source or phrases.SOURCE_UNKNOWN),
+            _escape_markdown(extract.path),
+        ]
+        lines.append(f"[{number}] " + " — ".join(parts))
+    return "\n".join(lines).strip()
+
+
+def answer(
+    index: Index,
+    question: str,
+    *,
+    top: int = 5,
+    threshold: float = DEFAULT_THRESHOLD,
+    filters: Filters | None = None,
+    context: str | None = None,
+    mode: str = "hybrid",
+) -> Answer:
+    """Answer ``question`` from the index with verbatim extracts, or abstain.
+
+    ``context`` is the previous question of a conversation: it is added to the
+    retrieval query (never to the answer) so a follow-up such as "and what did
+    Turkey say?" keeps its subject.  ``filters`` restrict documents by date and
+    source; without explicit dates, one date range stated in the question applies.
+    """
+    question = question.strip()
+    if not question:
+        raise ValueError("the question is empty.")
+    applied = filters or Filters()
+    if not (applied.since or applied.until):
+        stated = date_filter(question)
+        if stated:
+            applied = Filters(stated.since, stated.until, applied.source)
+    applied = applied if applied else None
+    timeline = is_change_question(question)
+    query = f"{context.strip()} {question}" if context else question
+    question_vector = index.encode_query(query)
+    hits = retrieve(index, query, k=TIMELINE_PASSAGES if timeline else PASSAGES_TO_READ * 2,
+                    filters=applied, mode=mode, query_vector=question_vector)
+    hits = hits[:TIMELINE_PASSAGES if timeline else PASSAGES_TO_READ]
+    documents = {doc_id: index.store.document(doc_id).text for doc_id in {hit.doc_id for hit in hits}}
+    candidates = _candidates(index, question_vector, hits, documents)
+    best = candidates[0] if candidates else None
+    if best is None or best.score < threshold or not any(
+        _supported(query, c, documents[c.doc_id]) for c in candidates[:3]
+    ):
+        return Answer(question=question, abstained=True, answer=phrases.NO_ANSWER,
+                      filters=applied.to_dict() if applied else {})
+    if timeline:
+        floor = max(threshold, best.score - 0.2)
+        pool = [c for c in candidates if c.score >= floor]
+        chosen = _select(pool, documents, max(top, 6), per_document=True)
+        chosen.sort(key=lambda c: (_date_key(c.date), c.doc_id, c.char_start))
+    else:
+        chosen = _select(candidates, documents, top, per_document=False)
+    meta = index.store.document_meta(c.doc_id for c in chosen)
+    numbers: dict[str, int] = {}
+    extracts = []
+    for candidate in chosen:
+        info = meta[candidate.doc_id]
+        number = numbers.setdefault(candidate.doc_id, len(numbers) + 1)
+        page = None
+        if info["pages"]:
+            page = sum(1 for start in info["pages"] if start <= candidate.char_start)
+        extracts.append(
+            Extract(
+                citation=number,
+                text=documents[candidate.doc_id][candidate.char_start:candidate.char_end],
+                doc_id=candidate.doc_id, path=info["path"],
+                char_start=candidate.char_start, char_end=candidate.char_end,
+                score=candidate.score, title=info["title"], date=info["date"], source=info["source"],
+                url=info["url"], speaker=candidate.speaker, page=page, passage_id=candidate.passage.passage_id,
+            )
+        )
+    return Answer(
+        question=question,
+        abstained=False,
+        answer=render_markdown(extracts, timeline=timeline, filters=applied),
+        extracts=tuple(extracts),
+        timeline=timeline,
+        filters=applied.to_dict() if applied else {},
+    )

@@ -1,0 +1,169 @@
+"""The ``briefing`` command: index, ask, eval, serve.
+
+Exit codes: 0 success, 2 usage or bad input (message on stderr), 1 anything else.
+Expected problems (no index yet, empty corpus, another model) print one line,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class UsageError(Exception):
+    """Bad input from the user: exit code 2."""
+
+
+def _date_arg(value: str) -> str:
+    from .corpus import CorpusError, normalise_date
+
+    try:
+        normalised = normalise_date(value, "date")
+    except CorpusError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return normalised
+
+
+def _add_filter_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", type=_date_arg, help="only documents dated on or after this date (YYYY[-MM[-DD]])")
+    parser.add_argument("--until", type=_date_arg, help="only documents dated on or before this date")
+    parser.add_argument("--source", help="only documents whose source contains this text")
+
+
+def _filters(args):
+    from .retrieval import Filters
+
+    since = args.since
+    until = args.until
+    if since and len(since) < 10:
+        since = (since + "-01-01")[:10]
+    if until and len(until) < 10:
+        until = until + ("-12-31" if len(until) == 4 else "-31")
+    return Filters(since, until, args.source)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="briefing", description="Cited-extract answers from diplomatic briefings.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    index = commands.add_parser("index", help="build or update the index from the corpus folder")
+    index.add_argument("--corpus", type=Path, default=Path("corpus"))
+    index.add_argument("--index", type=Path, default=Path("index"))
+    index.add_argument("--full", action="store_true", help="rebuild everything")
+    index.add_argument("--model", help="a local sentence-transformers model folder")
+    index.add_argument("--json", action="store_true", help="print the build report as JSON")
+
+    ask = commands.add_parser("ask", help="answer questions with cited extracts")
+    ask.add_argument("--index", type=Path, default=Path("index"))
+    ask.add_argument("--top", type=int, default=5, help="number of extracts (default 5)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
+    ask.add_argument("--model", help="the model folder, if it moved since the build")
+    ask.add_argument("--threshold", type=float, help="abstention threshold (default: the calibrated one)")
+    _add_filter_args(ask)
+    ask.add_argument("question", nargs="+", help="the question; a lone '-' reads one question a line from stdin")
+
+    from .evaluation.cli import add_eval_parser
+    add_eval_parser(commands, _add_filter_args)
+
+    serve = commands.add_parser("serve", help="update the index, then serve the chat UI")
+    serve.add_argument("--corpus", type=Path, default=Path("corpus"))
+    serve.add_argument("--index", type=Path, default=Path("index"))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--auth", help="user:password for a login page (or set BRIEFING_AUTH)")
+    return parser
+
+
+def _run_index(args) -> int:
+    from .indexer import build_index
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    report = build_index(args.corpus, args.index, model_path=args.model, full=args.full,
+                         show_bar=sys.stderr.isatty() or bool(os.environ.get("BRIEFING_PROGRESS")), log=log)
+    for skipped in report.skipped:
+        print(f"warning: skipped {skipped}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(report.summary())
+    return 0
+
+
+def _questions(words: list[str]) -> list[str]:
+    if words == ["-"]:
+        return [line.strip() for line in sys.stdin if line.strip()]
+    question = " ".join(words).strip()
+    if not question:
+        raise UsageError("the question is empty")
+    return [question]
+
+
+def _run_ask(args) -> int:
+    from .answering import DEFAULT_THRESHOLD, answer
+    from .index import load_index
+
+    if args.top < 1:
+        raise UsageError("--top must be at least 1")
+    questions = _questions(args.question)
+    index = load_index(args.index, model_path=args.model)
+    filters = _filters(args)
+    for question in questions:
+        reply = answer(index, question, top=args.top, filters=filters or None,
+                       threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold)
+        if args.json:
+            print(json.dumps(reply.to_json_dict(), ensure_ascii=False), flush=True)
+        else:
+            print(f"Q: {question}\n{reply.answer}\n", flush=True)
+    return 0
+
+
+def _run_serve(args) -> int:
+    from .ui import serve
+
+    auth = args.auth or os.environ.get("BRIEFING_AUTH")
+    if auth and ":" not in auth:
+        raise UsageError("--auth takes user:password")
+    serve(corpus_dir=args.corpus, index_dir=args.index, host=args.host, port=args.port,
+          auth=tuple(auth.split(":", 1)) if auth else None)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``briefing`` console command; returns the exit code."""
+    from .corpus import CorpusError
+    from .embedder import ModelError
+    from .indexer import CorpusEmptyError
+    from .manifest import IndexError_
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    runners = {"index": _run_index, "ask": _run_ask, "serve": _run_serve}
+    if args.command == "eval":
+        from .evaluation.cli import run_eval as runner
+    else:
+        runner = runners[args.command]
+    try:
+        return runner(args)
+    except (UsageError, CorpusEmptyError, CorpusError, ValueError) as error:
+        print(f"briefing {args.command}: {error}", file=sys.stderr)
+        return 2
+    except (IndexError_, ModelError) as error:
+        print(f"briefing {args.command}: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"briefing {args.command}: interrupted", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Retrieval and answer evaluation: gold sets, metrics, BEIR benchmark, reports."""

