@@ -8,8 +8,9 @@
    below ``threshold`` or none of the question's key terms occurs near it.
 4. Pick sentences that add information (near-duplicates dropped, the earliest
    kept); a sentence that opens with a pronoun or connective ("He added",
-   "This", "However") is quoted together with the sentence before it in the
-   same paragraph, as one contiguous span.
+   "This", "However") is quoted together with the sentence before it (even
+   across a paragraph break, news articles often have one-sentence paragraphs,
+   but never across a change of speaker), as one contiguous span.
 5. For "did it change?" questions, one extract per document, oldest first.
 """
 
@@ -24,7 +25,7 @@ import numpy as np
 from . import phrases
 from .index import Index
 from .question import date_filter, is_change_question
-from .records import Answer, Extract, Passage
+from .records import Answer, Extract, Passage, Sentence
 from .retrieval import Filters, retrieve
 from .speakers import is_question_label
 from .textfold import lexical_terms
@@ -95,16 +96,31 @@ def _date_key(date: str | None) -> str:
     return date or "9999"
 
 
-def _span_with_context(passage: Passage, sentence_index: int, text: str) -> tuple[int, int]:
-    """The sentence, extended back over one sentence when it cannot stand alone."""
+def _span_with_context(passage: Passage, sentence_index: int, text: str,
+                       before: Sentence | None) -> tuple[int, int]:
+    """The sentence, extended back over one sentence when it cannot stand alone.
+
+    ``before`` is the sentence preceding the passage (from the previous passage).
+    """
     sentence = passage.sentences[sentence_index]
     start = sentence.char_start
-    if sentence_index > 0 and _ANAPHORA.match(text[sentence.char_start:sentence.char_end]):
-        previous = passage.sentences[sentence_index - 1]
-        between = text[previous.char_end:sentence.char_start]
-        if "\n\n" not in between and previous.speaker == sentence.speaker:
+    if _ANAPHORA.match(text[sentence.char_start:sentence.char_end]):
+        previous = passage.sentences[sentence_index - 1] if sentence_index > 0 else before
+        if previous is not None and previous.speaker == sentence.speaker:
             start = previous.char_start
     return start, sentence.char_end
+
+
+def _sentence_before(index: Index, passage: Passage) -> Sentence | None:
+    """The last sentence ending before ``passage`` starts, from the previous passage."""
+    if passage.ordinal == 0 or not passage.sentences:
+        return None
+    first = passage.sentences[0].char_start
+    for neighbour in index.store.passage_neighbours(passage.doc_id, passage.ordinal):
+        if neighbour.ordinal == passage.ordinal - 1:
+            earlier = [s for s in neighbour.sentences if s.char_end <= first]
+            return earlier[-1] if earlier else None
+    return None
 
 
 def _candidates(index: Index, question_vector: np.ndarray, hits, documents: dict[str, str]) -> list[_Candidate]:
@@ -116,8 +132,11 @@ def _candidates(index: Index, question_vector: np.ndarray, hits, documents: dict
         if passage is None:
             continue
         text = documents[passage.doc_id]
+        before = None
+        if passage.sentences and _ANAPHORA.match(text[passage.sentences[0].char_start:passage.sentences[0].char_end]):
+            before = _sentence_before(index, passage)
         for position, sentence in enumerate(passage.sentences):
-            span = _span_with_context(passage, position, text)
+            span = _span_with_context(passage, position, text, before)
             key = (passage.doc_id, span[0], span[1])
             if key in seen:
                 continue
@@ -228,6 +247,7 @@ def answer(
     retrieval query (never to the answer) so a follow-up such as "and what did
     Turkey say?" keeps its subject.  ``filters`` restrict documents by date and
     source; without explicit dates, one date range stated in the question applies.
+    ``threshold`` of -1 or less turns abstention off (used to calibrate it).
     """
     question = question.strip()
     if not question:
@@ -247,15 +267,18 @@ def answer(
     documents = {doc_id: index.store.document(doc_id).text for doc_id in {hit.doc_id for hit in hits}}
     candidates = _candidates(index, question_vector, hits, documents)
     best = candidates[0] if candidates else None
-    if best is None or best.score < threshold or not any(
+    if best is None or (threshold > -1.0 and (best.score < threshold or not any(
         _supported(query, c, documents[c.doc_id]) for c in candidates[:3]
-    ):
+    ))):
         return Answer(question=question, abstained=True, answer=phrases.NO_ANSWER,
                       filters=applied.to_dict() if applied else {})
     if timeline:
         floor = max(threshold, best.score - 0.2)
         pool = [c for c in candidates if c.score >= floor]
         chosen = _select(pool, documents, max(top, 6), per_document=True)
+        if len(chosen) < top:
+            # Few documents: fill the remaining slots with their other best sentences.
+            chosen = _select(chosen + [c for c in pool if c not in chosen], documents, top, per_document=False)
         chosen.sort(key=lambda c: (_date_key(c.date), c.doc_id, c.char_start))
     else:
         chosen = _select(candidates, documents, top, per_document=False)

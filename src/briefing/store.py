@@ -172,7 +172,7 @@ class Store:
         found = self.passages(row[0] for row in rows)
         return [found[row[0]] for row in rows if row[0] in found]
 
-    def passage_ids_where(self, *, since: str | None, until: str | None, source: str | None) -> list[int]:
+    def passage_ids_where(self, *, since: str | None = None, until: str | None = None, source: str | None = None) -> list[int]:
         """Ids of passages whose document matches the date range and source filter.
 
         A document with a partial date (``2021-05``) matches when its period

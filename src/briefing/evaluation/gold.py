@@ -1,0 +1,153 @@
+"""Gold question sets and locating their evidence in an index.
+
+A gold set is a ``.jsonl`` file, one question a line::
+
+    {"id": "seed-001", "question": "...", "kind": "answerable",
+     "evidence": [{"path": "a.md", "doc_id": "a.md", "quote": "verbatim words"}]}
+
+``kind`` is ``answerable``, ``unanswerable`` (no evidence; the bot must abstain)
+or ``change`` (a "did it change?" question, answered as a timeline).  Evidence
+is a verbatim quote, not a passage id: it is located in the document text with
+``str.find`` at evaluation time, so a gold set survives re-chunking.  Evidence
+without ``doc_id`` matches every document of that ``path`` holding the quote.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+KINDS = ("answerable", "unanswerable", "change")
+
+
+class GoldSetError(ValueError):
+    """A gold set line is malformed; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A verbatim quote that answers (part of) a question."""
+
+    path: str
+    quote: str
+    doc_id: str | None = None
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    """One question of a gold set."""
+
+    id: str
+    question: str
+    kind: str
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def answerable(self) -> bool:
+        """Should the bot answer (``answerable`` and ``change``) rather than abstain?"""
+        return self.kind != "unanswerable"
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where one gold quote (number ``quote`` of its question) occurs in the index."""
+
+    quote: int
+    doc_id: str
+    char_start: int
+    char_end: int
+
+
+def load_gold(path: Path | str) -> list[GoldQuestion]:
+    """The questions of a gold set; raises GoldSetError naming the bad line.
+
+    >>> load_gold("eval/gold/seed.jsonl")[0].kind  # doctest: +SKIP
+    'answerable'
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").split("\n")
+    except OSError as error:
+        raise GoldSetError(f"cannot read the gold set {path}: {error.strerror or error}") from error
+    questions: list[GoldQuestion] = []
+    seen: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise GoldSetError(f"{where}: malformed JSON ({error.msg})") from error
+        if not isinstance(record, dict):
+            raise GoldSetError(f"{where}: expected a JSON object")
+        qid, question, kind = str(record.get("id", "")).strip(), record.get("question"), record.get("kind")
+        if not qid or not isinstance(question, str) or not question.strip():
+            raise GoldSetError(f"{where}: every question needs an 'id' and a non-empty 'question'")
+        if qid in seen:
+            raise GoldSetError(f"{where}: duplicate id {qid!r}")
+        if kind not in KINDS:
+            raise GoldSetError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
+        evidence = []
+        for item in record.get("evidence") or []:
+            if not isinstance(item, dict) or not item.get("quote") or not item.get("path"):
+                raise GoldSetError(f"{where}: every evidence item needs a 'path' and a non-empty 'quote'")
+            evidence.append(Evidence(str(item["path"]), str(item["quote"]), item.get("doc_id") or None))
+        if kind == "unanswerable" and evidence:
+            raise GoldSetError(f"{where}: an unanswerable question has no evidence")
+        if kind != "unanswerable" and not evidence:
+            raise GoldSetError(f"{where}: a {kind} question needs at least one evidence quote")
+        seen.add(qid)
+        questions.append(GoldQuestion(qid, question.strip(), kind, tuple(evidence)))
+    if not questions:
+        raise GoldSetError(f"{path} holds no questions")
+    return questions
+
+
+class EvidenceLocator:
+    """Finds gold quotes in an index's documents (document texts and path lookups are cached)."""
+
+    def __init__(self, index):
+        self.index = index
+        self._texts: dict[str, str | None] = {}
+        self._by_path: dict[str, list[str]] | None = None
+
+    def text(self, doc_id: str) -> str | None:
+        if doc_id not in self._texts:
+            document = self.index.store.document(doc_id)
+            self._texts[doc_id] = document.text if document else None
+        return self._texts[doc_id]
+
+    def _documents_of(self, path: str) -> list[str]:
+        if self._by_path is None:
+            self._by_path = {}
+            for doc_id, (doc_path, _) in self.index.store.document_hashes().items():
+                self._by_path.setdefault(doc_path, []).append(doc_id)
+        return sorted(self._by_path.get(path, []))
+
+    def locate(self, question: GoldQuestion) -> tuple[list[Span], list[int]]:
+        """Every occurrence of every quote, and the numbers of the quotes found nowhere."""
+        spans: list[Span] = []
+        missing: list[int] = []
+        for number, evidence in enumerate(question.evidence):
+            doc_ids = [evidence.doc_id] if evidence.doc_id else self._documents_of(evidence.path)
+            found = False
+            for doc_id in doc_ids:
+                text = self.text(doc_id)
+                if text is None:
+                    continue
+                start = text.find(evidence.quote)
+                while start >= 0:
+                    found = True
+                    spans.append(Span(number, doc_id, start, start + len(evidence.quote)))
+                    start = text.find(evidence.quote, start + 1)
+            if not found:
+                missing.append(number)
+        return spans, missing
+
+
+def quotes_overlapped(spans: list[Span], doc_id: str, char_start: int, char_end: int) -> frozenset[int]:
+    """Numbers of the gold quotes that the span [char_start, char_end) of ``doc_id`` overlaps."""
+    return frozenset(s.quote for s in spans
+                     if s.doc_id == doc_id and s.char_start < char_end and char_start < s.char_end)

@@ -1,0 +1,206 @@
+"""Retrieval and answer metrics as pure functions.
+
+Every ranking metric takes a *run* (``query id -> ranked item ids, best first``)
+and returns a :class:`MetricResult`: the score of every evaluated query and
+their mean.  Relevance comes in the BEIR/TREC shape, ``query id -> {item id:
+grade}`` (grade > 0 is relevant).  A query of ``qrels`` missing from the run
+scores 0; a query with no relevant item is left out, as trec_eval does.
+
+The IR metrics (:func:`recall_at_k`, :func:`mrr_at_k`, :func:`ndcg_at_k`) agree
+with pytrec_eval's ``recall_k``, ``recip_rank`` (on a run cut at ``k``) and
+``ndcg_cut_k`` when the run is given in pytrec_eval's order (score descending);
+``tests/test_metrics.py`` checks that.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """Per-query scores of one metric and their mean (0.0 when no query was evaluated)."""
+
+    name: str
+    per_query: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def mean(self) -> float:
+        return sum(self.per_query.values()) / len(self.per_query) if self.per_query else 0.0
+
+    def __len__(self) -> int:
+        return len(self.per_query)
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise ValueError("k must be at least 1.")
+
+
+def _relevant(grades: Mapping[str, float]) -> dict[str, float]:
+    return {item: grade for item, grade in grades.items() if grade > 0}
+
+
+def recall_at_k(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int) -> MetricResult:
+    """Share of a query's relevant items found in its top ``k``.
+
+    >>> recall_at_k({"q": ["a", "x", "b"]}, {"q": {"a": 1, "b": 1}}, 2).mean
+    0.5
+    """
+    _check_k(k)
+    scores = {}
+    for qid, grades in qrels.items():
+        relevant = _relevant(grades)
+        if not relevant:
+            continue
+        top = set(run.get(qid, ())[:k])
+        scores[qid] = len(top & relevant.keys()) / len(relevant)
+    return MetricResult(f"recall@{k}", scores)
+
+
+def mrr_at_k(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int) -> MetricResult:
+    """Reciprocal rank of the first relevant item within the top ``k`` (0 when none).
+
+    >>> mrr_at_k({"q": ["x", "a"]}, {"q": {"a": 1}}, 10).mean
+    0.5
+    """
+    _check_k(k)
+    scores = {}
+    for qid, grades in qrels.items():
+        relevant = _relevant(grades)
+        if not relevant:
+            continue
+        scores[qid] = next((1.0 / rank for rank, item in enumerate(run.get(qid, ())[:k], start=1)
+                            if item in relevant), 0.0)
+    return MetricResult(f"mrr@{k}", scores)
+
+
+def ndcg_at_k(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int) -> MetricResult:
+    """Normalised discounted cumulative gain at ``k`` with trec_eval's linear gain.
+
+    DCG@k = sum over ranks i <= k of grade(item_i) / log2(i + 1); the ideal DCG
+    ranks all relevant items of the query by grade.
+    """
+    _check_k(k)
+    scores = {}
+    for qid, grades in qrels.items():
+        relevant = _relevant(grades)
+        if not relevant:
+            continue
+        dcg = sum(relevant.get(item, 0.0) / math.log2(rank + 1)
+                  for rank, item in enumerate(run.get(qid, ())[:k], start=1))
+        ideal = sum(grade / math.log2(rank + 1)
+                    for rank, grade in enumerate(sorted(relevant.values(), reverse=True)[:k], start=1))
+        scores[qid] = dcg / ideal
+    return MetricResult(f"ndcg@{k}", scores)
+
+
+def coverage_recall_at_k(covers: Mapping[str, Sequence[frozenset[int] | set[int]]],
+                         wanted: Mapping[str, int], k: int) -> MetricResult:
+    """Share of a query's gold quotes covered by its top ``k`` ranked items.
+
+    ``covers[qid][i]`` is the set of gold quote numbers (0 .. wanted[qid]-1) the
+    item at rank i+1 overlaps; ``wanted[qid]`` is how many gold quotes the query
+    has.  This is the passage-level recall of the gold sets: it counts quotes,
+    not passages, so a quote split over two passages counts once and the score
+    does not change when the corpus is re-chunked.
+
+    >>> coverage_recall_at_k({"q": [set(), {0}, {0, 1}]}, {"q": 2}, 2).mean
+    0.5
+    """
+    _check_k(k)
+    scores = {}
+    for qid, count in wanted.items():
+        if count <= 0:
+            continue
+        found: set[int] = set()
+        for quotes in covers.get(qid, ())[:k]:
+            found |= set(quotes)
+        scores[qid] = len(found & set(range(count))) / count
+    return MetricResult(f"recall@{k}", scores)
+
+
+def hit_at_k(flags: Mapping[str, Sequence[bool]], k: int) -> MetricResult:
+    """1.0 when any of a query's top ``k`` items is relevant, else 0.0 (an empty list is a miss)."""
+    _check_k(k)
+    return MetricResult(f"hit@{k}", {qid: float(any(items[:k])) for qid, items in flags.items()})
+
+
+@dataclass(frozen=True)
+class AbstentionScores:
+    """Abstention as a classifier; the positive class is "unanswerable and abstained"."""
+
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+    true_negatives: int
+
+    @property
+    def precision(self) -> float:
+        """Share of abstentions that were on unanswerable questions (1.0 when it never abstained)."""
+        abstained = self.true_positives + self.false_positives
+        return self.true_positives / abstained if abstained else 1.0
+
+    @property
+    def recall(self) -> float:
+        """Share of unanswerable questions it abstained on (1.0 when there are none)."""
+        unanswerable = self.true_positives + self.false_negatives
+        return self.true_positives / unanswerable if unanswerable else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        """Share of answerable questions it wrongly abstained on."""
+        answerable = self.false_positives + self.true_negatives
+        return self.false_positives / answerable if answerable else 0.0
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "precision": self.precision, "recall": self.recall, "f1": self.f1,
+            "false_positive_rate": self.false_positive_rate,
+            "tp": self.true_positives, "fp": self.false_positives,
+            "fn": self.false_negatives, "tn": self.true_negatives,
+        }
+
+
+def abstention_scores(abstained: Mapping[str, bool], unanswerable: Mapping[str, bool]) -> AbstentionScores:
+    """Confusion counts of abstention over the questions of ``unanswerable``.
+
+    >>> abstention_scores({"a": True, "b": True}, {"a": True, "b": False}).precision
+    0.5
+    """
+    tp = fp = fn = tn = 0
+    for qid, positive in unanswerable.items():
+        did = bool(abstained.get(qid, False))
+        if positive and did:
+            tp += 1
+        elif did:
+            fp += 1
+        elif positive:
+            fn += 1
+        else:
+            tn += 1
+    return AbstentionScores(tp, fp, fn, tn)
+
+
+def verbatim_rate(extracts: Mapping[str, Sequence[tuple[str, str]]]) -> MetricResult:
+    """Per query, the share of extracts whose text equals the source span.
+
+    ``extracts[qid]`` holds ``(extract.text, document.text[char_start:char_end])``
+    pairs; a query without extracts is left out.  Anything below 1.0 is a bug.
+    """
+    return MetricResult("verbatim", {
+        qid: sum(text == source for text, source in pairs) / len(pairs)
+        for qid, pairs in extracts.items() if pairs
+    })
+
+
+def spans_overlap(start: int, end: int, other_start: int, other_end: int) -> bool:
+    """Do the half-open character spans [start, end) and [other_start, other_end) share a character?"""
+    return start < other_end and other_start < end

@@ -1,0 +1,238 @@
+"""Terminal tables, and a markdown report with PNG charts, of an evaluation."""
+
+from __future__ import annotations
+
+import math
+import zlib
+from pathlib import Path
+
+from .calibrate import Calibration
+from .runner import RECALL_KS, EvalResult
+
+KIND_COLOURS = {"answerable": "#1b7837", "change": "#2166ac", "unanswerable": "#b2182b"}
+SUMMARY_ROWS = (
+    [("recall@%d" % k, "retrieval: share of gold quotes in the top %d passages" % k) for k in RECALL_KS]
+    + [
+        ("mrr@10", "retrieval: 1 / rank of the first passage holding a gold quote"),
+        ("ndcg@10", "retrieval: nDCG of the top 10 passages (relevant = overlaps a gold quote)"),
+        ("hit@1", "answers: the first extract overlaps a gold quote"),
+        ("hit@3", "answers: one of the first 3 extracts overlaps a gold quote"),
+        ("abstention_precision", "abstentions that were on unanswerable questions"),
+        ("abstention_recall", "unanswerable questions the bot abstained on"),
+        ("abstention_f1", "F1 of the two above"),
+        ("verbatim_rate", "extracts equal to their source span (must be 1.0)"),
+    ]
+)
+
+
+def _score(value: float) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.3f}"
+
+
+def summary_table(result: EvalResult) -> str:
+    """The metrics as an aligned plain-text table."""
+    summary = result.summary()
+    counts = result.to_dict()["kinds"]
+    lines = [
+        f"{result.name}: {len(result.questions)} questions "
+        f"({', '.join(f'{n} {kind}' for kind, n in sorted(counts.items()))}), "
+        f"mode {result.mode}, threshold {result.threshold:g}, {result.seconds:.1f} s",
+    ]
+    width = max(len(name) for name, _ in SUMMARY_ROWS)
+    for name, meaning in SUMMARY_ROWS:
+        lines.append(f"  {name:<{width}}  {summary[name]:6.3f}  {meaning}")
+    for qid, number in result.unlocated():
+        lines.append(f"  warning: {qid} quote {number} occurs in no indexed document")
+    return "\n".join(lines)
+
+
+def question_rows(result: EvalResult) -> list[list[str]]:
+    """Per-question breakdown: id, kind, R@5, RR@10, hit@3, abstained, best score."""
+    rows = []
+    for q in result.questions:
+        if q.answerable:
+            recall5 = result.metrics["recall@5"].per_query.get(q.id)
+            rr = result.metrics["mrr@10"].per_query.get(q.id)
+            hit3 = result.metrics["hit@3"].per_query.get(q.id)
+        else:
+            recall5 = rr = hit3 = None
+        ok = q.abstained != q.answerable
+        rows.append([q.id, q.kind, _score(recall5), _score(rr), _score(hit3),
+                     ("yes" if q.abstained else "no") + ("" if ok else " ✗"), _score(q.best_score)])
+    return rows
+
+
+QUESTION_HEADER = ["id", "kind", "R@5", "RR@10", "hit@3", "abstained", "best score"]
+
+
+def plain_table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    lines = ["  ".join(str(cell).ljust(width) for cell, width in zip(header, widths))]
+    lines.append("  ".join("-" * width for width in widths))
+    lines.extend("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)) for row in rows)
+    return "\n".join(lines)
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines.extend("| " + " | ".join(str(cell).replace("|", "\\|") for cell in row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def calibration_rows(calibration: Calibration) -> list[list[str]]:
+    rows = []
+    for row in calibration.table():
+        mark = " ←" if row.threshold == calibration.threshold else ""
+        rows.append([f"{row.threshold:.3f}{mark}", f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}",
+                     f"{row.false_abstention:.3f}", f"{row.youden:.3f}", f"{row.answered:.3f}"])
+    return rows
+
+
+CALIBRATION_HEADER = ["threshold", "precision", "recall", "F1", "false abstention", "Youden J", "answered"]
+
+
+def calibration_text(calibration: Calibration) -> str:
+    return (
+        f"threshold {calibration.threshold:g} (maximises abstention {calibration.objective} on "
+        f"{calibration.questions} questions, {calibration.unanswerable} unanswerable): precision "
+        f"{calibration.best.precision:.3f}, recall {calibration.best.recall:.3f}, F1 {calibration.best.f1:.3f}, "
+        f"{calibration.best.answered:.1%} of answerable questions answered\n"
+        + plain_table(CALIBRATION_HEADER, calibration_rows(calibration))
+    )
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def recall_curve_png(results: list[EvalResult], path: Path) -> None:
+    """Recall@k (share of gold quotes found) for k = 1 … 10, one line per gold set."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(6, 4), dpi=110)
+    ks = list(range(1, 11))
+    from .metrics import coverage_recall_at_k
+
+    for result in results:
+        answerable = [q for q in result.questions if q.answerable]
+        covers = {q.id: [frozenset(p["quotes"]) for p in q.passages] for q in answerable}
+        wanted = {q.id: q.quotes - len(q.unlocated) for q in answerable}
+        values = [coverage_recall_at_k(covers, wanted, k).mean for k in ks]
+        axes.plot(ks, values, marker="o", label=result.name)
+        for k in (1, 5, 10):
+            axes.annotate(f"{values[k - 1]:.2f}", (k, values[k - 1]), textcoords="offset points", xytext=(0, 7),
+                          ha="center", fontsize=8)
+    axes.set_xlabel("k (passages read)")
+    axes.set_ylabel("recall@k (share of gold quotes found)")
+    axes.set_ylim(0, 1.05)
+    axes.set_xticks(ks)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower right")
+    axes.set_title("How many of the gold quotes the first k passages hold")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def score_distribution_png(results: list[EvalResult], threshold: float, path: Path) -> None:
+    """Best-extract score of every question, by kind, with the abstention threshold."""
+    plt = _pyplot()
+    questions = [q for result in results for q in result.questions]
+    kinds = [kind for kind in ("answerable", "change", "unanswerable") if any(q.kind == kind for q in questions)]
+    figure, axes = plt.subplots(figsize=(6.5, 3.8), dpi=110)
+    finite = [q.best_score for q in questions if math.isfinite(q.best_score)]
+    floor = (min(finite) if finite else 0.0) - 0.08
+    for row, kind in enumerate(kinds):
+        items = [q for q in questions if q.kind == kind]
+        xs = [q.best_score if math.isfinite(q.best_score) else floor for q in items]
+        jitter = [((zlib.crc32(q.id.encode()) % 1000) / 1000 - 0.5) * 0.35 for q in items]
+        axes.scatter(xs, [row + j for j in jitter], s=28, alpha=0.8, color=KIND_COLOURS[kind],
+                     edgecolors="white", linewidths=0.5)
+        axes.boxplot([x for x in xs if x > floor] or [floor], positions=[row], vert=False, widths=0.5,
+                     showfliers=False, medianprops={"color": "black"}, boxprops={"alpha": 0.5})
+    axes.axvline(threshold, color="black", linestyle="--", linewidth=1)
+    axes.text(threshold, len(kinds) - 0.45, f" threshold {threshold:g}", fontsize=8, va="bottom")
+    if any(not math.isfinite(q.best_score) for q in questions):
+        axes.text(floor, -0.75, "no key term\n(always abstains)", fontsize=7, ha="center", va="bottom")
+    axes.set_yticks(range(len(kinds)), [f"{kind}\n({sum(q.kind == kind for q in questions)})" for kind in kinds])
+    axes.set_xlabel("best extract score (answered when ≥ threshold)")
+    axes.set_ylim(-0.8, len(kinds) - 0.2)
+    axes.grid(axis="x", alpha=0.3)
+    axes.set_title("Unanswerable questions should sit left of the line")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def tradeoff_png(calibration: Calibration, path: Path) -> None:
+    """Abstention precision, recall, F1 and answered share against the threshold."""
+    plt = _pyplot()
+    rows = calibration.table(step=0.005)
+    xs = [row.threshold for row in rows]
+    figure, axes = plt.subplots(figsize=(6, 4), dpi=110)
+    axes.plot(xs, [r.f1 for r in rows], label="abstention F1", linewidth=2)
+    axes.plot(xs, [r.precision for r in rows], label="abstention precision", linestyle="--")
+    axes.plot(xs, [r.recall for r in rows], label="abstention recall", linestyle="--")
+    axes.plot(xs, [r.answered for r in rows], label="answerable questions answered", linestyle=":")
+    axes.axvline(calibration.threshold, color="black", linewidth=1)
+    axes.text(calibration.threshold, 0.02, f" chosen {calibration.threshold:g}", fontsize=8)
+    axes.set_xlabel("threshold")
+    axes.set_ylim(0, 1.05)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8, loc="center left")
+    axes.set_title("What the abstention threshold trades off")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def write_report(results: list[EvalResult], calibration: Calibration, folder: Path, *,
+                 command: str = "briefing eval") -> Path:
+    """Write ``report.md`` and its PNG charts into ``folder``; returns the report path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    threshold = results[0].threshold
+    recall_curve_png(results, folder / "recall_at_k.png")
+    score_distribution_png(results, threshold, folder / "score_by_kind.png")
+    tradeoff_png(calibration, folder / "abstention_tradeoff.png")
+    lines = [
+        "# Evaluation report",
+        "",
+        f"Generated by `{command}`. Metrics are defined in `src/briefing/evaluation/runner.py`.",
+        "",
+        "## Summary",
+        "",
+    ]
+    header = ["metric"] + [result.name for result in results] + ["meaning"]
+    summaries = [result.summary() for result in results]
+    lines.append(markdown_table(header, [[name] + [f"{s[name]:.3f}" for s in summaries] + [meaning]
+                                         for name, meaning in SUMMARY_ROWS]))
+    lines += ["", "Questions: " + "; ".join(
+        f"{r.name}: {len(r.questions)} ({', '.join(f'{n} {k}' for k, n in sorted(r.to_dict()['kinds'].items()))})"
+        for r in results) + f". Retrieval mode {results[0].mode}, abstention threshold {threshold:g}.", ""]
+    lines += ["![recall@k](recall_at_k.png)", "", "## Abstention", "",
+              "![best extract score by question kind](score_by_kind.png)", "",
+              f"Calibrated threshold: **{calibration.threshold:g}** (maximises abstention {calibration.objective}; "
+              f"precision {calibration.best.precision:.3f}, recall {calibration.best.recall:.3f}, "
+              f"F1 {calibration.best.f1:.3f}, {calibration.best.answered:.1%} of answerable questions answered).",
+              "", "![abstention tradeoff](abstention_tradeoff.png)", "",
+              markdown_table(CALIBRATION_HEADER, calibration_rows(calibration)), ""]
+    for result in results:
+        lines += [f"## Per question: {result.name}", "", "✗ marks a wrong abstention decision.", "",
+                  markdown_table(QUESTION_HEADER + ["question"],
+                                 [row + [q.question] for row, q in zip(question_rows(result), result.questions)]),
+                  ""]
+        misses = [q for q in result.questions if q.answerable and not any(e["hit"] for e in q.extracts[:3])]
+        if misses:
+            lines += ["Answerable questions without a gold quote in the first 3 extracts:", ""]
+            for q in misses:
+                first = q.extracts[0]["text"] if q.extracts else "(abstained)"
+                lines.append(f"- **{q.id}** {q.question} — first extract: “{' '.join(first.split())[:200]}”")
+            lines.append("")
+    path = folder / "report.md"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

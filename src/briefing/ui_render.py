@@ -1,0 +1,311 @@
+"""HTML for the chat UI: answers, citations and the source view, plus the follow-up rule.
+
+Nothing here imports Gradio, so it is fast to test.  Every string that comes
+from a document (extract text, title, date, source, speaker, url, path) goes
+through :func:`html.escape` before it reaches the page, and the page never runs
+it through a markdown renderer: a document holding ``<script>``, an
+``<img onerror=...>`` or a ``[x](javascript:...)`` link shows up as inert text.
+The only words the UI adds to an answer are the fixed phrases of
+:mod:`briefing.phrases` and citation metadata.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from urllib.parse import urlsplit
+
+from . import phrases
+from .records import Answer, Document, Extract
+
+# --- the follow-up rule ------------------------------------------------------
+
+FOLLOW_UP_OPENERS = (
+    "and", "but", "also", "what about", "how about", "what of", "same for", "then what", "so what",
+)
+BACK_REFERENCES = frozenset({
+    "he", "she", "it", "they", "them", "him", "her", "his", "hers", "its", "their", "theirs",
+    "this", "that", "these", "those", "there", "then", "same",
+})
+SHORT_QUESTION_WORDS = 6
+_WORDS = re.compile(r"[\w'’-]+")
+
+
+def is_follow_up(question: str) -> bool:
+    """True when ``question`` reads as a follow-up to the previous question of the chat.
+
+    The rule, in order:
+
+    1. it opens with a continuation: "and", "but", "also", "what about", "how about",
+       "what of", "same for", "then what", "so what" (e.g. "and what did Turkey say?",
+       "What about Greece?");
+    2. or it is short (at most six words) and contains a word that points back:
+       he, she, it, they, them, him, her, his, hers, its, their, theirs, this, that,
+       these, those, there, then, same (e.g. "Why did they refuse?", "When was that?").
+
+    A follow-up is answered with ``answer(index, question, context=...)`` where the
+    context is the previous question (see :func:`follow_up_context`); the context
+    only steers retrieval, and the answer is still made of verbatim extracts alone.
+
+    >>> is_follow_up("and what did Turkey say?"), is_follow_up("Did the US position change?")
+    (True, False)
+    """
+    words = [w.lower().strip("'’-") for w in _WORDS.findall(question)]
+    if not words:
+        return False
+    opening = " ".join(words[:2])
+    for opener in FOLLOW_UP_OPENERS:
+        if words[0] == opener or opening == opener:
+            return True
+    return len(words) <= SHORT_QUESTION_WORDS and any(w in BACK_REFERENCES for w in words)
+
+
+def follow_up_context(question: str, previous: list[tuple[str, str | None]]) -> str | None:
+    """The retrieval context for ``question`` given the earlier turns, or None.
+
+    ``previous`` holds ``(question, context)`` of the earlier turns, oldest first.
+    A follow-up gets the previous question as context; when that question was a
+    follow-up itself, its own context comes first, so "Did the US position change?",
+    "and Turkey?", "why?" keeps the subject without growing without bound (the
+    context is at most the last stand-alone question plus the previous question).
+    """
+    if not previous or not is_follow_up(question):
+        return None
+    last_question, last_context = previous[-1]
+    if last_context:
+        anchor = last_context.split("\n")[0]
+        return f"{anchor}\n{last_question}" if anchor != last_question else last_question
+    return last_question
+
+
+# --- fixed UI words (labels, not answers) -------------------------------------
+
+SOURCE_VIEW_EMPTY = "Select a citation number, such as [1], to read the extract in its document."
+SOURCE_VIEW_MISSING = "This document is no longer in the index; ask again to get current extracts."
+SOURCE_VIEW_MOVED = "This document changed since the answer was given; ask again to get current extracts."
+CHAT_EMPTY_TITLE = "Ask about the sources"
+CHAT_EMPTY_TEXT = (
+    "Every answer is made only of verbatim extracts from the indexed documents, each with a numbered "
+    "citation. Select a citation to read the extract in its document. When no passage answers the "
+    "question, the reply says so."
+)
+PENDING = "Searching the sources…"
+FOLLOW_UP_NOTE = "Read as a follow-up to:"
+CONTEXT_CHARS = 700  # shown on each side of the extract in the source view, cut at paragraph ends
+
+
+def _text(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _safe_url(url: str | None) -> str | None:
+    """``url`` when it is a plain http(s) address, else None (so it is shown as text only)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+        return None
+    if any(ch.isspace() or ord(ch) < 32 for ch in url.strip()):
+        return None
+    return url.strip()
+
+
+def citation_meta(extract: Extract) -> list[tuple[str, str]]:
+    """(css class, text) parts of a citation: title, date, source and speaker."""
+    parts = [
+        ("bf-title", extract.title or phrases.UNTITLED),
+        ("bf-date", extract.date or phrases.DATE_UNKNOWN),
+        ("bf-src", extract.source or phrases.SOURCE_UNKNOWN),
+    ]
+    if extract.speaker:
+        parts.append(("bf-speaker", extract.speaker))
+    return parts
+
+
+def render_answer(reply: Answer, turn: int) -> str:
+    """One answer as HTML: filter and timeline headers, quoted extracts, clickable citations.
+
+    An abstention is the fixed message ``phrases.NO_ANSWER`` and nothing else.
+    """
+    if reply.abstained or not reply.extracts:
+        return f'<div class="bf-answer bf-abstained"><p class="bf-no-answer">{_text(phrases.NO_ANSWER)}</p></div>'
+    out = ['<div class="bf-answer">']
+    if reply.filters:
+        out.append(f'<p class="bf-filters">{_text(phrases.filter_phrase(reply.filters.get("since"), reply.filters.get("until"), reply.filters.get("source")))}</p>')
+    if reply.timeline:
+        out.append(f'<p class="bf-timeline-header">{_text(phrases.TIMELINE_HEADER)}</p>')
+    for position, extract in enumerate(reply.extracts):
+        out.append(f'<figure class="bf-extract{" bf-timeline" if reply.timeline else ""}">')
+        if reply.timeline:
+            out.append('<div class="bf-when">'
+                       f'<span class="bf-when-date">{_text(extract.date or phrases.DATE_UNKNOWN)}</span>'
+                       + (f'<span class="bf-when-speaker">{_text(extract.speaker)}</span>' if extract.speaker else "")
+                       + "</div>")
+        out.append(f"<blockquote>{_text(extract.text)}</blockquote>")
+        meta = " ".join(f'<span class="{cls}">{_text(value)}</span>' for cls, value in citation_meta(extract))
+        out.append(
+            f'<figcaption><button type="button" class="bf-cite" data-turn="{turn}" data-extract="{position}" '
+            f'title="Open in the source view" aria-label="Citation {extract.citation}: open in the source view">'
+            f"[{extract.citation}]</button> {meta}</figcaption>"
+        )
+        out.append("</figure>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def render_transcript(turns: list[dict], *, pending: str | None = None) -> str:
+    """The whole conversation; ``turns`` hold ``question``, ``context`` and ``answer`` (an Answer)."""
+    out = ['<div class="bf-chat">']
+    if not turns and pending is None:
+        out.append(f'<div class="bf-empty"><h3>{_text(CHAT_EMPTY_TITLE)}</h3><p>{_text(CHAT_EMPTY_TEXT)}</p></div>')
+    for number, turn in enumerate(turns):
+        out.append(_render_question(turn["question"], turn.get("context")))
+        out.append(render_answer(turn["answer"], number))
+    if pending is not None:
+        out.append(_render_question(pending, None))
+        out.append(f'<div class="bf-answer bf-pending"><span class="bf-dots"></span>{_text(PENDING)}</div>')
+    out.append("</div>")
+    return "".join(out)
+
+
+def _render_question(question: str, context: str | None) -> str:
+    note = ""
+    if context:
+        note = f'<div class="bf-follow-up">{_text(FOLLOW_UP_NOTE)} “{_text(context.splitlines()[-1])}”</div>'
+    return f'<div class="bf-question"><div class="bf-question-text">{_text(question)}</div>{note}</div>'
+
+
+# --- the source view ----------------------------------------------------------
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+
+
+def paragraph_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank paragraph; paragraphs are separated by blank lines."""
+    spans, start = [], 0
+    for match in _PARAGRAPH_BREAK.finditer(text):
+        if text[start:match.start()].strip():
+            spans.append((start, match.start()))
+        start = match.end()
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def locate(document: Document, extract: Extract) -> tuple[int, int] | None:
+    """The extract's offsets in ``document``: the stored ones when they still hold, else the
+    first verbatim occurrence, else None (the document changed since the answer)."""
+    start, end = extract.char_start, extract.char_end
+    if document.text[start:end] == extract.text:
+        return start, end
+    found = document.text.find(extract.text)
+    return (found, found + len(extract.text)) if found >= 0 else None
+
+
+def location(document: Document, start: int, end: int) -> dict:
+    """Where ``[start, end)`` lies: offsets, paragraph number of how many, percent, page."""
+    spans = paragraph_spans(document.text)
+    paragraph = next((i + 1 for i, (s, e) in enumerate(spans) if s <= start < max(e, s + 1)), None)
+    if paragraph is None:
+        paragraph = sum(1 for s, _ in spans if s <= start) or 1
+    return {
+        "char_start": start,
+        "char_end": end,
+        "length": len(document.text),
+        "paragraph": paragraph,
+        "paragraphs": len(spans),
+        "percent": round(100 * start / max(len(document.text), 1)),
+        "page": document.page_at(start),
+        "pages": len(document.pages) or None,
+    }
+
+
+def _window(text: str, start: int, end: int) -> tuple[int, int]:
+    """The section shown around an extract: its paragraphs plus one paragraph on each side,
+    cut to ``CONTEXT_CHARS`` on each side."""
+    spans = paragraph_spans(text)
+    first = next((i for i, (s, e) in enumerate(spans) if e > start), len(spans) - 1)
+    last = next((i for i, (s, e) in enumerate(spans) if e >= end), len(spans) - 1)
+    first, last = max(first - 1, 0), min(last + 1, len(spans) - 1)
+    window_start = spans[first][0] if spans else 0
+    window_end = spans[last][1] if spans else len(text)
+    return max(min(window_start, start), start - CONTEXT_CHARS), min(max(window_end, end), end + CONTEXT_CHARS)
+
+
+def _marked(text: str, start: int, end: int, window: tuple[int, int]) -> str:
+    before = ("…" if window[0] > 0 else "") + text[window[0]:start]
+    after = text[end:window[1]] + ("…" if window[1] < len(text) else "")
+    return f"{_text(before)}<mark>{_text(text[start:end])}</mark>{_text(after)}"
+
+
+def render_source(document: Document | None, extract: Extract | None) -> str:
+    """The source view for one extract: metadata, location, the section with the extract
+    marked, and the whole document (collapsed)."""
+    if extract is None:
+        return f'<div class="bf-source bf-source-empty"><p>{_text(SOURCE_VIEW_EMPTY)}</p></div>'
+    if document is None:
+        return f'<div class="bf-source bf-source-empty"><p>{_text(SOURCE_VIEW_MISSING)}</p></div>'
+    span = locate(document, extract)
+    if span is None:
+        return f'<div class="bf-source bf-source-empty"><p>{_text(SOURCE_VIEW_MOVED)}</p></div>'
+    start, end = span
+    where = location(document, start, end)
+    url = _safe_url(document.url)
+    rows = [
+        ("Date", document.date or phrases.DATE_UNKNOWN),
+        ("Source", document.source or phrases.SOURCE_UNKNOWN),
+    ]
+    if extract.speaker:
+        rows.append(("Speaker", extract.speaker))
+    rows.append(("File", document.path))
+    if document.doc_id != document.path:
+        rows.append(("Record", document.doc_id))
+    meta = "".join(f"<dt>{_text(label)}</dt><dd>{_text(value)}</dd>" for label, value in rows)
+    if url:
+        meta += (f'<dt>Link</dt><dd><a href="{_text(url)}" target="_blank" rel="noopener noreferrer nofollow">'
+                 f"{_text(url)}</a></dd>")
+    elif document.url:
+        meta += f"<dt>Link</dt><dd>{_text(document.url)}</dd>"
+    place = [
+        f"characters {where['char_start']:,}–{where['char_end']:,} of {where['length']:,}",
+        f"paragraph {where['paragraph']} of {where['paragraphs']}",
+        f"{where['percent']}% into the document",
+    ]
+    if where["page"]:
+        place.append(f"page {where['page']} of {where['pages']}")
+    return (
+        '<div class="bf-source">'
+        f'<div class="bf-source-head"><span class="bf-source-cite">[{extract.citation}]</span>'
+        f'<h3>{_text(document.title or phrases.UNTITLED)}</h3></div>'
+        f'<dl class="bf-meta">{meta}</dl>'
+        f'<p class="bf-where">{_text(" · ".join(place))}</p>'
+        f'<div class="bf-passage">{_marked(document.text, start, end, _window(document.text, start, end))}</div>'
+        '<details class="bf-whole"><summary>Whole document</summary>'
+        f'<div class="bf-passage">{_marked(document.text, start, end, (0, len(document.text)))}</div></details>'
+        "</div>"
+    )
+
+
+def render_status(status: dict, *, sources: int | None = None) -> str:
+    """Index status: documents, passages, model, last build."""
+    rows = [
+        ("Documents", f"{status.get('documents', 0):,}"),
+        ("Passages", f"{status.get('passages', 0):,}"),
+        ("Model", status.get("model", "")),
+        ("Last build", str(status.get("built_at", "")).replace("T", " ").replace("+00:00", " UTC")),
+    ]
+    if sources is not None:
+        rows.insert(2, ("Sources", f"{sources:,}"))
+    body = "".join(f"<dt>{_text(label)}</dt><dd>{_text(value)}</dd>" for label, value in rows)
+    return f'<dl class="bf-status">{body}</dl>'
+
+
+def render_messages(lines: list[str], *, ok: bool = True) -> str:
+    """Upload and rebuild messages, one per line, as text."""
+    if not lines:
+        return ""
+    items = "".join(f"<li>{_text(line)}</li>" for line in lines)
+    return f'<ul class="bf-log {"bf-ok" if ok else "bf-error"}">{items}</ul>'

@@ -1,0 +1,148 @@
+"""Answers with the real model: verbatim extracts, citations, abstention, the CLI contract."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from briefing import phrases
+from briefing.answering import answer, render_markdown
+from briefing.corpus import load_corpus
+from conftest import REPO
+
+QUESTIONS = [
+    "did the US position change?",
+    "Who is the State Department spokesman?",
+    "What did Akar propose?",
+    "Which newspaper interviewed the Turkish defense minister?",
+    "What happened in 1999 with the S-300 missiles?",
+    "Why does the US object to the S-400?",
+    "and what did Turkey say?",
+    "Is Washington still urging Ankara not to buy the system?",
+    "What sanctions did Washington impose?",
+]
+EXTRACT_KEYS = {"citation": int, "text": str, "doc_id": str, "title": (str, type(None)),
+                "date": (str, type(None)), "source": (str, type(None)), "url": (str, type(None)),
+                "path": str, "char_start": int, "char_end": int, "score": float}
+
+
+def briefing(*args, stdin: str | None = None, cwd: Path | None = None):
+    env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
+    return subprocess.run([sys.executable, "-m", "briefing.cli", *args], input=stdin, capture_output=True,
+                          text=True, env=env, cwd=cwd)
+
+
+def documents_by_id(corpus: Path):
+    documents, _ = load_corpus(corpus)
+    return {d.doc_id: d for d in documents}
+
+
+def test_position_question_quotes_has_not_changed_in_first_three(seed_index_dir):
+    result = briefing("ask", "--index", str(seed_index_dir / "index"), "--json", "did the US position change?")
+    assert result.returncode == 0, result.stderr
+    reply = json.loads(result.stdout)
+    assert not reply["abstained"]
+    first_three = [e["text"] for e in reply["extracts"][:3]]
+    assert any("policy in this regard has not changed" in text for text in first_three), first_three
+    assert any(e["citation"] == 1 and e["path"] == "us-turkey-s400-article.md" for e in reply["extracts"])
+
+
+def test_json_contract_and_verbatim_offsets(seed_index_dir):
+    stdin = "\n".join(QUESTIONS) + "\n"
+    result = briefing("ask", "--index", str(seed_index_dir / "index"), "--json", "--top", "3", "-", stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == len(QUESTIONS)
+    documents = documents_by_id(seed_index_dir / "corpus")
+    answered = 0
+    for line, question in zip(lines, QUESTIONS):
+        reply = json.loads(line)
+        assert reply["question"] == question
+        assert isinstance(reply["abstained"], bool) and isinstance(reply["answer"], str)
+        assert len(reply["extracts"]) <= 3
+        if reply["abstained"]:
+            assert reply["extracts"] == [] and reply["answer"] == phrases.NO_ANSWER
+            continue
+        answered += 1
+        for extract in reply["extracts"]:
+            for key, kind in EXTRACT_KEYS.items():
+                assert isinstance(extract[key], kind), (key, extract)
+            document = documents[extract["doc_id"]]
+            assert document.text[extract["char_start"]:extract["char_end"]] == extract["text"]
+            assert extract["path"] == document.path
+    assert answered >= 6
+
+
+def test_answer_text_is_only_extracts_and_fixed_phrases(seed_index):
+    fixed = [phrases.TIMELINE_HEADER, phrases.NO_ANSWER, phrases.DATE_UNKNOWN, phrases.SOURCE_UNKNOWN]
+    for question in QUESTIONS:
+        reply = answer(seed_index, question)
+        rest = reply.answer.replace("\\", "")
+        for extract in reply.extracts:
+            document = seed_index.store.document(extract.doc_id)
+            assert document.text[extract.char_start:extract.char_end] == extract.text
+            rest = rest.replace(" ".join(extract.text.split()), "")
+            for value in (extract.title, extract.date, extract.source, extract.path, extract.speaker):
+                if value:
+                    rest = rest.replace(value, "")
+        for phrase in fixed:
+            rest = rest.replace(phrase, "")
+        # What is left is markup only: quote marks, citation numbers, separators.
+        assert re.fullmatch(r"[\s>\[\]\d—*]*", rest), (question, rest)
+
+
+def test_unrelated_question_abstains_with_fixed_message(seed_index):
+    for question in ["What is the recipe for sourdough bread?", "Who won the 1998 football world cup?"]:
+        reply = answer(seed_index, question)
+        assert reply.abstained and reply.extracts == () and reply.answer == phrases.NO_ANSWER
+
+
+def test_anaphoric_sentence_is_quoted_with_its_antecedent(seed_index):
+    reply = answer(seed_index, "Which newspaper interviewed the Turkish defense minister?", top=5)
+    assert not reply.abstained
+    for extract in reply.extracts:
+        if extract.text.startswith("This comes after"):
+            pytest.fail("'This comes after ...' was quoted without the sentence before it")
+
+
+def test_threshold_is_a_parameter(seed_index):
+    assert answer(seed_index, "Who is the spokesman?", threshold=0.99).abstained
+    assert not answer(seed_index, "What is the recipe for bread?", threshold=-1.0).abstained
+
+
+def test_markdown_of_hostile_text_is_escaped():
+    from briefing.records import Extract
+
+    extract = Extract(citation=1, text="[x](javascript:alert(1)) <script>alert(1)</script>", doc_id="d",
+                      path="d.md", char_start=0, char_end=10, score=0.5)
+    markdown = render_markdown([extract], timeline=False, filters=None)
+    assert "](javascript" not in markdown and "<script>" not in markdown
+
+
+def test_cli_errors_have_exit_codes_and_no_traceback(tmp_path):
+    missing = briefing("ask", "--index", str(tmp_path / "none"), "question?")
+    assert missing.returncode == 1 and "briefing index" in missing.stderr and "Traceback" not in missing.stderr
+    empty_corpus = tmp_path / "empty"
+    empty_corpus.mkdir()
+    empty = briefing("index", "--corpus", str(empty_corpus), "--index", str(tmp_path / "idx"))
+    assert empty.returncode == 2 and "no documents" in empty.stderr and "Traceback" not in empty.stderr
+    usage = briefing("ask", "--since", "last week", "question?")
+    assert usage.returncode == 2
+    bad_model = briefing("index", "--corpus", str(REPO / "corpus"), "--index", str(tmp_path / "idx2"),
+                         "--model", str(tmp_path))
+    assert bad_model.returncode == 1 and "not a sentence-transformers model" in bad_model.stderr
+    assert "Traceback" not in bad_model.stderr
+
+
+def test_ask_with_another_model_is_refused(seed_index_dir, tmp_path):
+    other = tmp_path / "other-model"
+    other.mkdir()
+    (other / "config.json").write_text("{}")
+    result = briefing("ask", "--index", str(seed_index_dir / "index"), "--model", str(other), "question?")
+    assert result.returncode == 1 and "rebuild" in result.stderr and "Traceback" not in result.stderr

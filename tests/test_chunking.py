@@ -1,0 +1,124 @@
+"""Sentence-aware chunking: offsets reproduce the text, passages fit the model, speakers."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from briefing.chunking import ChunkingParams, chunk_document, paragraphs, split_sentences
+from briefing.corpus import load_corpus
+from briefing.records import Document
+from conftest import CORPUS
+
+
+def words(texts):
+    return [len(re.findall(r"\w+|[^\w\s]", t)) for t in texts]
+
+
+def doc(text: str) -> Document:
+    return Document(doc_id="d", path="d.md", text=text)
+
+
+def check_invariants(document: Document, chunks, params: ChunkingParams, count=words):
+    for chunk in chunks:
+        assert 0 <= chunk.char_start < chunk.char_end <= len(document.text)
+        assert chunk.sentences[0].char_start == chunk.char_start
+        assert chunk.sentences[-1].char_end == chunk.char_end
+        for sentence in chunk.sentences:
+            piece = document.text[sentence.char_start:sentence.char_end]
+            assert piece == piece.strip() and piece
+        assert sum(count([document.text[s.char_start:s.char_end] for s in chunk.sentences])) <= params.max_tokens
+
+
+def test_shipped_corpus_passages_are_verbatim_and_fit_the_model(real_embedder):
+    documents, _ = load_corpus(CORPUS)
+    params = ChunkingParams()
+    for document in documents:
+        chunks = chunk_document(document, real_embedder.count_tokens, params)
+        assert chunks
+        check_invariants(document, chunks, params, real_embedder.count_tokens)
+        for chunk in chunks:
+            text = document.text[chunk.char_start:chunk.char_end]
+            # What the model would see: never more than its 256 word pieces.
+            assert real_embedder.count_tokens([text])[0] + 2 <= real_embedder.max_seq_length
+        covered = {s.char_start for c in chunks for s in c.sentences}
+        assert len(covered) == len(split_sentences(document.text))
+
+
+def test_sentences_keep_abbreviations_together():
+    text = "Mr. Price met the U.S. delegation on Jan. 5. They discussed the S-400."
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == ["Mr. Price met the U.S. delegation on Jan. 5.", "They discussed the S-400."]
+
+
+def test_paragraph_boundaries_are_respected():
+    first = " ".join(f"Alpha sentence number {i}." for i in range(6))
+    second = " ".join(f"Beta sentence number {i}." for i in range(6))
+    document = doc(first + "\n\n" + second)
+    params = ChunkingParams(max_tokens=40, overlap_sentences=1)
+    chunks = chunk_document(document, words, params)
+    assert [document.text[c.char_start:c.char_end] for c in chunks] == [first, second]
+
+
+def test_long_paragraph_is_split_with_whole_sentence_overlap():
+    text = " ".join(f"Sentence {i} talks about topic {i}." for i in range(30))
+    document = doc(text)
+    params = ChunkingParams(max_tokens=40, overlap_sentences=1)
+    chunks = chunk_document(document, words, params)
+    assert len(chunks) > 3
+    for before, after in zip(chunks, chunks[1:]):
+        assert after.sentences[0] == before.sentences[-1]
+    check_invariants(document, chunks, params)
+
+
+def test_overlong_sentence_is_cut_at_word_boundaries():
+    text = "word " * 500 + "end."
+    document = doc(text)
+    params = ChunkingParams(max_tokens=50, overlap_sentences=0)
+    chunks = chunk_document(document, words, params)
+    check_invariants(document, chunks, params)
+    assert chunks[-1].char_end == len(text)
+
+
+def test_transcript_speakers_are_attached():
+    text = (
+        "Department Press Briefing\n\nMR PRICE: Good afternoon. We have one announcement.\n\n"
+        "QUESTION: Has the policy on the S-400 changed?\n\nMR PRICE: Our policy has not changed. "
+        "We continue to urge Turkey not to keep it.\n\nSECRETARY BLINKEN: Thank you."
+    )
+    chunks = chunk_document(doc(text), words, ChunkingParams(max_tokens=30, overlap_sentences=0))
+    speakers = {text[s.char_start:s.char_end]: s.speaker for c in chunks for s in c.sentences}
+    assert speakers["Department Press Briefing"] is None
+    assert speakers["MR PRICE: Good afternoon."] == "MR PRICE"
+    assert speakers["QUESTION: Has the policy on the S-400 changed?"] == "QUESTION"
+    assert speakers["We continue to urge Turkey not to keep it."] == "MR PRICE"
+    assert speakers["SECRETARY BLINKEN: Thank you."] == "SECRETARY BLINKEN"
+
+
+def test_paragraphs_trim_whitespace():
+    text = "  One.\n\n\n  Two.  \n \nThree."
+    assert [text[s:e] for s, e in paragraphs(text)] == ["One.", "Two.", "Three."]
+
+
+_alphabet = st.sampled_from(list("abcdefgh XYZ.,!?\n\n\t'\"é—“”-0123456789") + ["Mr. ", "U.S. ", "\n\n", "  "])
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.lists(_alphabet, min_size=1, max_size=400).map("".join),
+       max_tokens=st.integers(16, 80), overlap=st.integers(0, 2))
+def test_generated_documents_keep_offsets(text, max_tokens, overlap):
+    if not text.strip():
+        return
+    document = doc(text)
+    params = ChunkingParams(max_tokens=max_tokens, overlap_sentences=overlap)
+    chunks = chunk_document(document, words, params)
+    assert chunks
+    check_invariants(document, chunks, params)
+    # Every non-space character of the document lies in some passage.
+    covered = [False] * len(text)
+    for c in chunks:
+        for i in range(c.char_start, c.char_end):
+            covered[i] = True
+    assert all(covered[i] for i, ch in enumerate(text) if not ch.isspace())
