@@ -1,8 +1,11 @@
 """What a question asks for beyond its words: a date filter, a change over time.
 
 A date is applied as a filter only when the question names exactly one period
-with a clear preposition: "in 2021", "in June 2022", "during May 2022",
-"since March 2022", "after 2021", "before 2022", "until July 2022".
+with a clear preposition ("in 2021", "in June 2022", "during May 2022",
+"since March 2022", "after 2021", "before 2022", "until July 2022") and asks
+about what sources said or did (say, state, announce, position, policy, call,
+meet ...).  "Why did Cyprus withdraw the S-300 in 1999?" names the date of an
+event, not of a statement, so it is not a filter.
 """
 
 from __future__ import annotations
@@ -19,6 +22,13 @@ _PERIOD = rf"(?:(?P<month>{_MONTH_NAMES})\.?\s+)?(?P<year>(?:19|20)\d\d)"
 _DATE_RE = re.compile(rf"\b(?P<prep>in|during|since|after|before|until|till|by)\s+(?:early\s+|late\s+|mid-?\s*)?{_PERIOD}\b",
                       re.IGNORECASE)
 _ANY_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_STATEMENT_RE = re.compile(
+    r"\b(say|says|said|saying|state[sd]?|statements?|announce[sd]?|announcements?|position|stance|policy|"
+    r"view|comment\w*|brief\w*|tell|told|mention\w*|discuss\w*|talk\w*|call(?:s|ed)?|meet\w*|met|"
+    r"readouts?|remarks?|urge[sd]?|warn\w*|condemn\w*|respon\w*|react\w*|spokes\w*|chang\w*|shift\w*|"
+    r"soften\w*|harden\w*|still|sanction\w*)\b",
+    re.IGNORECASE,
+)
 
 _CHANGE_RE = re.compile(
     r"\b(chang\w*|still|shift\w*|soften\w*|harden\w*|since|over time|evolv\w*|any change|revers\w*|"
@@ -44,6 +54,8 @@ def _period(year: int, month: int | None) -> tuple[str, str]:
 def date_filter(question: str) -> DateRange | None:
     """The date range a question states unambiguously, else None."""
     matches = list(_DATE_RE.finditer(question))
+    if not _STATEMENT_RE.search(question):
+        return None
     if len(matches) != 1 or len(_ANY_YEAR.findall(question)) != 1:
         return None
     match = matches[0]
