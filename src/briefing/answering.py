@@ -24,7 +24,7 @@ import numpy as np
 
 from . import phrases
 from .index import Index
-from .question import date_filter, is_change_question
+from .question import date_filter, expected_answer_type, has_answer_type, is_change_question
 from .records import Answer, Extract, Passage, Sentence
 from .retrieval import Filters, retrieve
 from .speakers import is_question_label
@@ -37,6 +37,7 @@ QUESTION_TURN_PENALTY = 0.85  # a reporter's words count for less than an offici
 PASSAGES_TO_READ = 8
 TIMELINE_PASSAGES = 24
 DUPLICATE_JACCARD = 0.8
+EVIDENCE_CANDIDATES = 3  # how many of the best sentences may supply the evidence
 
 _ANAPHORA = re.compile(
     r"^[\"“‘'(]*\s*(he|she|it|they|this|that|these|those|such|his|her|their|its|but|however|also|still|yet|"
@@ -172,6 +173,20 @@ def _supported(question: str, candidate: _Candidate, text: str) -> bool:
     return any(term in window or any(w.startswith(term[:5]) for w in window if len(term) >= 5) for term in terms)
 
 
+def _has_evidence(query: str, question: str, candidates: list[_Candidate], documents: dict[str, str]) -> bool:
+    """Besides the score: one of the best sentences shares a key term with the
+    question (in its passage) and holds the kind of answer asked for (a number
+    for "how many", a date for "when")."""
+    answer_type = expected_answer_type(question)
+    for candidate in candidates[:EVIDENCE_CANDIDATES]:
+        text = documents[candidate.doc_id]
+        if _supported(query, candidate, text) and has_answer_type(
+            answer_type, text[candidate.char_start:candidate.char_end]
+        ):
+            return True
+    return False
+
+
 def _select(candidates: list[_Candidate], texts: dict[str, str], top: int, per_document: bool) -> list[_Candidate]:
     chosen: list[_Candidate] = []
     for candidate in candidates:
@@ -267,9 +282,7 @@ def answer(
     documents = {doc_id: index.store.document(doc_id).text for doc_id in {hit.doc_id for hit in hits}}
     candidates = _candidates(index, question_vector, hits, documents)
     best = candidates[0] if candidates else None
-    if best is None or (threshold > -1.0 and (best.score < threshold or not any(
-        _supported(query, c, documents[c.doc_id]) for c in candidates[:3]
-    ))):
+    if best is None or (threshold > -1.0 and (best.score < threshold or not _has_evidence(query, question, candidates, documents))):
         return Answer(question=question, abstained=True, answer=phrases.NO_ANSWER,
                       filters=applied.to_dict() if applied else {})
     if timeline:

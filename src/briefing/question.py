@@ -88,3 +88,47 @@ def _previous_day(day: str) -> str:
 def is_change_question(question: str) -> bool:
     """True when the question asks whether something changed or stayed the same over time."""
     return bool(_CHANGE_RE.search(question))
+
+
+# --- expected answer type -------------------------------------------------
+_NUMBER_QUESTION = re.compile(
+    r"\b(how (?:much|many|long|old|far|large|big|often)|what (?:is |was |were )?(?:the )?"
+    r"(?:price|cost|number|amount|percentage|share|total|sum|value|figure|size)|"
+    r"which (?:number|amount|percentage))\b",
+    re.IGNORECASE,
+)
+_DATE_QUESTION = re.compile(
+    r"(^|\b)(when\b|what (?:date|day|year|month|time)\b|which (?:date|day|year|month)\b|on what (?:date|day)\b|"
+    r"in what (?:year|month)\b)",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+    r"hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|percent|several|few"
+)
+_HAS_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_HAS_DATE = re.compile(
+    r"\b(?:(?:19|20)\d\d|(?-i:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    r"yesterday|today|tomorrow|last (?:year|month|week)|next (?:year|month|week)|this (?:year|month|week)|"
+    r"earlier this|ago)\b",
+    re.IGNORECASE,
+)
+
+
+def expected_answer_type(question: str) -> str | None:
+    """``"number"`` for how much/how many questions, ``"date"`` for when questions, else None."""
+    if _NUMBER_QUESTION.search(question):
+        return "number"
+    if _DATE_QUESTION.search(question):
+        return "date"
+    return None
+
+
+def has_answer_type(answer_type: str | None, text: str) -> bool:
+    """Does ``text`` contain something of the expected type (a quantity, a date)?"""
+    if answer_type == "number":
+        return bool(_HAS_NUMBER.search(text))
+    if answer_type == "date":
+        return bool(_HAS_DATE.search(text))
+    return True
