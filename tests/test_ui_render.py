@@ -178,3 +178,29 @@ def test_add_to_corpus_writes_only_inside_the_corpus(tmp_path):
         add_to_corpus(big, corpus)
     assert sorted(p.name for p in corpus.iterdir()) == ["note.md"]  # no temporary file left behind
     assert sorted(p.name for p in outside.iterdir()) == ["big.txt", "note.md"]
+
+
+def test_index_holder_swaps_and_refuses_a_second_rebuild(tmp_path):
+    from briefing.indexer import IndexBusyError
+    from briefing.ui import IndexHolder
+
+    first, second = object(), object()
+    holder = IndexHolder(first, tmp_path / "corpus", tmp_path / "index")
+    assert holder.swap(second) is first and holder.index is second
+    with holder.rebuild_lock:
+        with pytest.raises(IndexBusyError, match="already running"):
+            holder.rebuild()
+
+
+def test_filters_from_the_controls():
+    import gradio as gr
+
+    from briefing.ui import ALL_SOURCES, make_filters
+
+    assert make_filters("", " ", ALL_SOURCES) is None
+    filters = make_filters("2021", "2022-05", "Wire")
+    assert (filters.since, filters.until, filters.source) == ("2021-01-01", "2022-05-31", "Wire")
+    with pytest.raises(gr.Error):
+        make_filters("2021-02-30", "", None)
+    with pytest.raises(gr.Error):
+        make_filters("2022-01-01", "2021-01-01", None)

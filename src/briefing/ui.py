@@ -40,8 +40,9 @@ ALL_SOURCES = "All sources"
 EXAMPLES = [
     "Did the US position change?",
     "What did the State Department urge Turkey to do?",
+    "Why did Washington impose sanctions on Ankara?",
     "What did Turkey propose?",
-    "and what did Akar say?",
+    "and what did Turkey say?",  # a follow-up: ask it after another question
 ]
 BUSY = "A rebuild is already running; the chat keeps answering from the current index. Try again when it has finished."
 
@@ -258,9 +259,9 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
                         scale=8, elem_id="bf-question", autofocus=True, submit_btn=False,
                     )
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="bf-ask")
-                with gr.Row():
-                    gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Examples")
-                clear_button = gr.Button("New conversation", size="sm", variant="secondary", elem_id="bf-clear")
+                    clear_button = gr.Button("New chat", variant="secondary", scale=1, min_width=120,
+                                             elem_id="bf-clear")
+                gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Examples")
             with gr.Column(scale=2, min_width=340):
                 source_view = gr.HTML(
                     ui_render.render_source(None, None),

@@ -28,6 +28,7 @@ BACK_REFERENCES = frozenset({
     "this", "that", "these", "those", "there", "then", "same",
 })
 SHORT_QUESTION_WORDS = 6
+BARE_QUESTION_WORDS = 2
 _WORDS = re.compile(r"[\w'’-]+")
 
 
@@ -41,7 +42,10 @@ def is_follow_up(question: str) -> bool:
        "What about Greece?");
     2. or it is short (at most six words) and contains a word that points back:
        he, she, it, they, them, him, her, his, hers, its, their, theirs, this, that,
-       these, those, there, then, same (e.g. "Why did they refuse?", "When was that?").
+       these, those, there, then, same (e.g. "Why did they refuse?", "When was that?");
+    3. or it has at most two words ("Why?", "Since when?", "Greece?").
+
+    The first question of a conversation is never a follow-up.
 
     A follow-up is answered with ``answer(index, question, context=...)`` where the
     context is the previous question (see :func:`follow_up_context`); the context
@@ -57,6 +61,8 @@ def is_follow_up(question: str) -> bool:
     for opener in FOLLOW_UP_OPENERS:
         if words[0] == opener or opening == opener:
             return True
+    if len(words) <= BARE_QUESTION_WORDS:
+        return True
     return len(words) <= SHORT_QUESTION_WORDS and any(w in BACK_REFERENCES for w in words)
 
 
@@ -236,8 +242,8 @@ def _window(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _marked(text: str, start: int, end: int, window: tuple[int, int]) -> str:
-    before = ("…" if window[0] > 0 else "") + text[window[0]:start]
-    after = text[end:window[1]] + ("…" if window[1] < len(text) else "")
+    before = ("… " if window[0] > 0 else "") + text[window[0]:start]
+    after = text[end:window[1]] + (" …" if window[1] < len(text) else "")
     return f"{_text(before)}<mark>{_text(text[start:end])}</mark>{_text(after)}"
 
 
@@ -291,15 +297,20 @@ def render_source(document: Document | None, extract: Extract | None) -> str:
 
 def render_status(status: dict, *, sources: int | None = None) -> str:
     """Index status: documents, passages, model, last build."""
+    model = str(status.get("model", ""))
     rows = [
         ("Documents", f"{status.get('documents', 0):,}"),
         ("Passages", f"{status.get('passages', 0):,}"),
-        ("Model", status.get("model", "")),
+        ("Model", model.split("@", 1)[0]),
         ("Last build", str(status.get("built_at", "")).replace("T", " ").replace("+00:00", " UTC")),
     ]
     if sources is not None:
         rows.insert(2, ("Sources", f"{sources:,}"))
-    body = "".join(f"<dt>{_text(label)}</dt><dd>{_text(value)}</dd>" for label, value in rows)
+    cells = []
+    for label, value in rows:
+        title = f' title="{_text(model)}"' if label == "Model" else ""  # the full name@fingerprint on hover
+        cells.append(f"<dt>{_text(label)}</dt><dd{title}>{_text(value)}</dd>")
+    body = "".join(cells)
     return f'<dl class="bf-status">{body}</dl>'
 
 

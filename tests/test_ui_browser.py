@@ -1,0 +1,181 @@
+"""The chat in a real browser (Debian chromium via playwright): ask, cite, source view, hostile input.
+
+One in-process server for the module, on a temporary copy of corpus/ plus a
+hostile document, with the session's real model.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from briefing import phrases
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+ARTEFACTS = REPO / "test-artefacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+TIMEOUT_MS = 30_000
+
+HOSTILE_NAME = "2022-03-04-fisheries-bulletin.md"
+HOSTILE = """---
+title: "Fisheries bulletin <script>window.__xss = 'title'</script>"
+date: "2022-03-04"
+source: "Harbour Wire <img src=x onerror=\\"window.__xss='source'\\">"
+url: "javascript:window.__xss='url'"
+---
+The cod quota agreement between Norway and Iceland was signed in Tromsø <script>window.__xss = 'script'</script> after three days of talks.
+
+Under the cod quota agreement, the Barents Sea catch limit rises by ten percent <img src=x onerror="window.__xss='img'"> for Icelandic trawlers.
+
+Read the cod quota agreement text [here](javascript:window.__xss='md') or <a href="javascript:window.__xss='a'">here</a> with **bold** claims, ${window.__xss='template'} and <iframe srcdoc="<script>parent.__xss='iframe'</script>"></iframe> attached.
+"""
+HOSTILE_QUESTION = "What does the cod quota agreement say?"
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, real_embedder):
+    from briefing.ui import build_app, launch, prepare
+
+    folder = tmp_path_factory.mktemp("ui-browser")
+    corpus = folder / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    (corpus / HOSTILE_NAME).write_text(HOSTILE, encoding="utf-8")
+    holder = prepare(corpus, folder / "index", embedder=real_embedder, show_bar=False)
+    demo = build_app(holder)
+    port = _free_port()
+    launch(demo, port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield {"url": f"http://127.0.0.1:{port}/", "holder": holder}
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+    page.goto(server["url"])
+    page.locator("#bf-question textarea").wait_for()
+    page.errors = errors
+    yield page
+    context.close()
+
+
+def _ask(page, question: str):
+    box = page.locator("#bf-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    answer = page.locator("#bf-transcript .bf-answer:not(.bf-pending)").last
+    answer.wait_for()
+    return answer
+
+
+def _assert_inert(page, where: str) -> None:
+    scope = page.locator(where)
+    assert page.evaluate("window.__xss") is None, page.evaluate("window.__xss")
+    for selector in ("script", "img", "iframe", "a[href^='javascript']", "strong", "[onerror]"):
+        assert scope.locator(selector).count() == 0, f"{selector} in {where}"
+    assert page.locator("img[src='x'], a[href^='javascript'], iframe[srcdoc]").count() == 0
+
+
+def test_ask_read_the_extract_and_open_the_source(page):
+    answer = _ask(page, "Did the US position change?")
+    quote = answer.locator("blockquote", has_text="has not changed").first
+    assert quote.is_visible()
+    assert answer.locator(".bf-timeline-header").inner_text() == phrases.TIMELINE_HEADER
+    cite = answer.locator("button.bf-cite").first
+    assert cite.inner_text() == "[1]"
+    caption = answer.locator("figcaption").first.inner_text()
+    assert "US State Department renews call on Turkey to drop the S-400 (news report)" in caption
+    assert "2021" in caption
+    assert "Fisheries" not in answer.inner_text()  # the hostile document is not part of this answer
+    assert page.locator("#bf-question textarea").input_value() == ""
+
+    cite.click()
+    mark = page.locator("#bf-source-view .bf-passage mark").first
+    mark.wait_for()
+    assert "has not changed" in mark.inner_text() or "has not changed" in answer.inner_text()
+    source_view = page.locator("#bf-source-view").inner_text()
+    assert "us-turkey-s400-article.md" in source_view
+    assert "paragraph" in source_view and "characters" in source_view and "% into the document" in source_view
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(ARTEFACTS / "ui-answer.png"))
+    assert not [e for e in page.errors if "Error evaluating template" in e], page.errors
+
+
+def test_hostile_document_is_inert_in_chat_and_source_view(page):
+    answer = _ask(page, HOSTILE_QUESTION)
+    text = answer.inner_text()
+    assert "<script>window.__xss = 'script'</script>" in text  # shown as text
+    assert "[here](javascript:window.__xss='md')" in text or "<img src=x" in text
+    _assert_inert(page, "#bf-transcript")
+
+    answer.locator("button.bf-cite").first.click()
+    page.locator("#bf-source-view .bf-passage mark").first.wait_for()
+    page.locator("#bf-source-view details.bf-whole summary").click()
+    whole = page.locator("#bf-source-view details.bf-whole .bf-passage").inner_text()
+    assert "[here](javascript:window.__xss='md')" in whole
+    assert "<iframe srcdoc=" in whole and "${window.__xss='template'}" in whole
+    source_view = page.locator("#bf-source-view").inner_text()
+    assert "Fisheries bulletin <script>window.__xss = 'title'</script>" in source_view
+    assert "javascript:window.__xss='url'" in source_view  # the url as text, not a link
+    page.wait_for_timeout(500)  # give any injected handler the chance to run
+    _assert_inert(page, "#bf-source-view")
+    ARTEFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTEFACTS / "ui-hostile.png"))
+    assert not page.errors or all("Error evaluating template" not in e and "dialog" not in e for e in page.errors)
+
+
+def test_abstention_shows_only_the_fixed_message(page):
+    answer = _ask(page, "What is the recipe for sourdough bread?")
+    assert answer.inner_text().strip() == phrases.NO_ANSWER
+    assert answer.locator("blockquote, button.bf-cite").count() == 0
+
+
+def test_rebuild_when_busy_says_so_and_the_chat_still_answers(server):
+    from gradio_client import Client
+
+    from briefing.ui import BUSY
+
+    client = Client(server["url"], verbose=False)
+    holder = server["holder"]
+    assert holder.rebuild_lock.acquire(blocking=False)
+    try:
+        messages, *_ = client.predict([], api_name="/add_documents")
+        assert BUSY.split(";")[0] in messages
+        transcript, _ = client.predict("Did the US position change?", "", "", "All sources", 3, api_name="/chat")
+        assert "has not changed" in transcript
+    finally:
+        holder.rebuild_lock.release()
