@@ -208,6 +208,24 @@ class Store:
             rows = [row for row in rows if row[0] in allowed]
         return [(int(r[0]), float(r[1])) for r in rows[:limit]]
 
+    def term_passages(self, term: str, passage_ids: Iterable[int] | None = None) -> tuple[int, set[int]]:
+        """(how many passages hold ``term``, which of ``passage_ids`` hold it), via FTS5.
+
+        ``term`` is one folded word; it is stemmed like the index, so "sanctioned"
+        finds "sanctions".
+        """
+        expression = '"' + term.replace('"', "") + '"'
+        frequency = self._rows("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (expression,))[0][0]
+        found: set[int] = set()
+        ids = list(passage_ids or ())
+        if ids and frequency:
+            rows = self._rows(
+                f"SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? AND rowid IN ({','.join('?' * len(ids))})",
+                [expression, *ids],
+            )
+            found = {row[0] for row in rows}
+        return int(frequency), found
+
     def counts(self) -> tuple[int, int]:
         """(documents, passages)."""
         documents = self._rows("SELECT count(*) FROM documents")[0][0]
