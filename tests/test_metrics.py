@@ -9,9 +9,9 @@ import random
 
 import pytest
 
-from briefing.evaluation import calibrate as calibrate_module
+from briefing.evaluation import calibration as calibration_module
 from briefing.evaluation import metrics
-from briefing.evaluation.calibrate import calibrate
+from briefing.evaluation.calibration import calibrate
 from briefing.evaluation.gold import GoldSetError, load_gold, quotes_overlapped, Span
 from briefing.evaluation.metrics import (
     abstention_scores, coverage_recall_at_k, hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k, spans_overlap,
@@ -22,7 +22,7 @@ pytrec_eval = pytest.importorskip("pytrec_eval")
 
 
 def test_doctests_pass():
-    for module in (metrics, calibrate_module):
+    for module in (metrics, calibration_module):
         failures, _ = doctest.testmod(module)
         assert failures == 0
 
@@ -150,6 +150,8 @@ def test_calibration_separates_when_it_can():
     assert result.threshold == 0.325  # the middle of the gap
     assert result.best.f1 == 1.0 and result.best.answered == 1.0
     assert calibrate(scores, labels, objective="youden").threshold == 0.325
+    assert result.auc == 1.0
+    assert calibrate({"a": 0.5, "u": 0.5}, {"a": False, "u": True}).auc == 0.5
 
 
 def test_calibration_tradeoff_table_is_monotone_in_answered():
@@ -164,11 +166,27 @@ def test_calibration_tradeoff_table_is_monotone_in_answered():
     assert any(row.threshold == result.threshold for row in rows)
 
 
+def test_calibration_can_require_a_share_of_answered_questions():
+    # unanswerable questions score as high as answerable ones: the F1 optimum abstains on everything
+    scores = {"u1": 0.70, "u2": 0.68, "a1": 0.40, "a2": 0.60, "a3": 0.65, "a4": 0.55}
+    labels = {qid: qid.startswith("u") for qid in scores}
+    free = calibrate(scores, labels)
+    assert free.best.answered < 0.5
+    held = calibrate(scores, labels, min_answered=0.75)
+    assert held.best.answered >= 0.75
+    assert held.threshold < free.threshold
+    assert held.to_dict()["min_answered"] == 0.75
+    # more than reachable: the thresholds that answer the most are used
+    assert calibrate({"a": -math.inf, "b": 0.3}, {"a": False, "b": True}, min_answered=1.0).best.answered == 0.0
+
+
 def test_calibration_rejects_bad_input():
     with pytest.raises(ValueError, match="objective"):
         calibrate({"a": 0.1}, {"a": True}, objective="accuracy")
     with pytest.raises(ValueError, match="at least one"):
         calibrate({}, {})
+    with pytest.raises(ValueError, match="min_answered"):
+        calibrate({"a": 0.1}, {"a": True}, min_answered=1.5)
 
 
 # --- gold sets -----------------------------------------------------------------------

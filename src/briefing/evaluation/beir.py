@@ -8,10 +8,10 @@ model and the chunking, then indexed with :func:`briefing.indexer.build_index`;
 a second run finds the index and only checks it.
 
 Our indexer embeds passage text only, so the title goes into the text
-(``title + "\\n\\n" + text``, BEIR's own recipe embeds "title text").  Measured on
-SciFact (docs/eval/README.md): prepending the title gives nDCG@10 0.643 dense
-against 0.615 for abstract-only passages.  Retrieval is scored per document: a
-document's score is the best score of its passages.
+(``title + "\n\n" + text``, as BEIR's recipe embeds "title text"); the lexical
+index sees it too.  Retrieval is scored per document: a document's score is
+the best score of its passages.  SciFact test, all-MiniLM-L6-v2 (2026-11-25):
+nDCG@10 dense 0.684, lexical 0.674, hybrid 0.732 (docs/eval/README.md).
 """
 
 from __future__ import annotations

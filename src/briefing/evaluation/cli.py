@@ -32,6 +32,9 @@ def add_eval_parser(commands, add_filter_args):
                         help="choose the abstention threshold from the gold sets and print the tradeoff table")
     parser.add_argument("--objective", choices=("f1", "youden"), default="f1",
                         help="what --calibrate maximises (default f1)")
+    parser.add_argument("--min-answered", type=float, default=0.0, metavar="SHARE",
+                        help="--calibrate only considers thresholds answering at least this share of the "
+                             "answerable questions (default 0)")
     parser.add_argument("--threshold", type=float, help="abstention threshold (default: the calibrated one)")
     parser.add_argument("--model", help="the model folder, if it moved since the build")
     parser.add_argument("--beir", type=Path, metavar="DIR", help="a BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/)")
@@ -112,7 +115,7 @@ def run_eval(args) -> int:
     if args.threshold is not None and not -1.0 <= args.threshold <= 1.0:
         raise UsageError("--threshold must be between -1 and 1")
     from ..index import load_index
-    from .calibrate import calibrate
+    from .calibration import calibrate
     from .report import QUESTION_HEADER, calibration_text, plain_table, question_rows, summary_table, write_report
     from .runner import evaluate
 
@@ -136,9 +139,11 @@ def run_eval(args) -> int:
     finally:
         for index in loaded.values():
             index.close()
-    scores = {f"{r.name}/{q.id}": q.best_score for r in results for q in r.questions}
+    scores = {f"{r.name}/{q.id}": q.calibration_score for r in results for q in r.questions}
     labels = {f"{r.name}/{q.id}": not q.answerable for r in results for q in r.questions}
-    calibration = calibrate(scores, labels, objective=args.objective)
+    if not 0.0 <= args.min_answered <= 1.0:
+        raise UsageError("--min-answered must be between 0 and 1")
+    calibration = calibrate(scores, labels, objective=args.objective, min_answered=args.min_answered)
     if args.report:
         path = write_report(results, calibration, args.report,
                             command="briefing eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "briefing eval")

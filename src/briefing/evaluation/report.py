@@ -6,7 +6,7 @@ import math
 import zlib
 from pathlib import Path
 
-from .calibrate import Calibration
+from .calibration import Calibration
 from .runner import RECALL_KS, EvalResult
 
 KIND_COLOURS = {"answerable": "#1b7837", "change": "#2166ac", "unanswerable": "#b2182b"}
@@ -47,7 +47,7 @@ def summary_table(result: EvalResult) -> str:
 
 
 def question_rows(result: EvalResult) -> list[list[str]]:
-    """Per-question breakdown: id, kind, R@5, RR@10, hit@3, abstained, best score."""
+    """Per-question breakdown: id, kind, R@5, RR@10, hit@3, abstained, best score, evidence check."""
     rows = []
     for q in result.questions:
         if q.answerable:
@@ -58,11 +58,12 @@ def question_rows(result: EvalResult) -> list[list[str]]:
             recall5 = rr = hit3 = None
         ok = q.abstained != q.answerable
         rows.append([q.id, q.kind, _score(recall5), _score(rr), _score(hit3),
-                     ("yes" if q.abstained else "no") + ("" if ok else " ✗"), _score(q.best_score)])
+                     ("yes" if q.abstained else "no") + ("" if ok else " ✗"), _score(q.best_score),
+                     "yes" if q.evidence else "no"])
     return rows
 
 
-QUESTION_HEADER = ["id", "kind", "R@5", "RR@10", "hit@3", "abstained", "best score"]
+QUESTION_HEADER = ["id", "kind", "R@5", "RR@10", "hit@3", "abstained", "best score", "evidence"]
 
 
 def plain_table(header: list[str], rows: list[list[str]]) -> str:
@@ -93,10 +94,14 @@ CALIBRATION_HEADER = ["threshold", "precision", "recall", "F1", "false abstentio
 
 def calibration_text(calibration: Calibration) -> str:
     return (
-        f"threshold {calibration.threshold:g} (maximises abstention {calibration.objective} on "
+        f"threshold {calibration.threshold:g} (maximises abstention {calibration.objective}"
+        + (f", answering at least {calibration.min_answered:.0%} of answerable questions"
+           if calibration.min_answered else "")
+        + f" on "
         f"{calibration.questions} questions, {calibration.unanswerable} unanswerable): precision "
         f"{calibration.best.precision:.3f}, recall {calibration.best.recall:.3f}, F1 {calibration.best.f1:.3f}, "
-        f"{calibration.best.answered:.1%} of answerable questions answered\n"
+        f"{calibration.best.answered:.1%} of answerable questions answered; the score separates answerable "
+        f"from unanswerable questions with ROC AUC {calibration.auc:.3f} (0.5 = chance)\n"
         + plain_table(CALIBRATION_HEADER, calibration_rows(calibration))
     )
 
@@ -149,15 +154,19 @@ def score_distribution_png(results: list[EvalResult], threshold: float, path: Pa
     for row, kind in enumerate(kinds):
         items = [q for q in questions if q.kind == kind]
         xs = [q.best_score if math.isfinite(q.best_score) else floor for q in items]
-        jitter = [((zlib.crc32(q.id.encode()) % 1000) / 1000 - 0.5) * 0.35 for q in items]
-        axes.scatter(xs, [row + j for j in jitter], s=28, alpha=0.8, color=KIND_COLOURS[kind],
-                     edgecolors="white", linewidths=0.5)
+        ys = [row + ((zlib.crc32(q.id.encode()) % 1000) / 1000 - 0.5) * 0.35 for q in items]
+        checked = [i for i, q in enumerate(items) if q.evidence]
+        failed = [i for i, q in enumerate(items) if not q.evidence]
+        axes.scatter([xs[i] for i in checked], [ys[i] for i in checked], s=28, alpha=0.8,
+                     color=KIND_COLOURS[kind], edgecolors="white", linewidths=0.5)
+        axes.scatter([xs[i] for i in failed], [ys[i] for i in failed], s=30, marker="x", alpha=0.9,
+                     color=KIND_COLOURS[kind], linewidths=1.2)
         axes.boxplot([x for x in xs if x > floor] or [floor], positions=[row], vert=False, widths=0.5,
                      showfliers=False, medianprops={"color": "black"}, boxprops={"alpha": 0.5})
     axes.axvline(threshold, color="black", linestyle="--", linewidth=1)
     axes.text(threshold, len(kinds) - 0.45, f" threshold {threshold:g}", fontsize=8, va="bottom")
-    if any(not math.isfinite(q.best_score) for q in questions):
-        axes.text(floor, -0.75, "no key term\n(always abstains)", fontsize=7, ha="center", va="bottom")
+    axes.text(0.01, 0.01, "× = evidence check fails: abstains whatever the threshold", transform=axes.transAxes,
+              fontsize=7, va="bottom")
     axes.set_yticks(range(len(kinds)), [f"{kind}\n({sum(q.kind == kind for q in questions)})" for kind in kinds])
     axes.set_xlabel("best extract score (answered when ≥ threshold)")
     axes.set_ylim(-0.8, len(kinds) - 0.2)
@@ -218,7 +227,9 @@ def write_report(results: list[EvalResult], calibration: Calibration, folder: Pa
               "![best extract score by question kind](score_by_kind.png)", "",
               f"Calibrated threshold: **{calibration.threshold:g}** (maximises abstention {calibration.objective}; "
               f"precision {calibration.best.precision:.3f}, recall {calibration.best.recall:.3f}, "
-              f"F1 {calibration.best.f1:.3f}, {calibration.best.answered:.1%} of answerable questions answered).",
+              f"F1 {calibration.best.f1:.3f}, {calibration.best.answered:.1%} of answerable questions answered). "
+              f"The score separates answerable from unanswerable questions with ROC AUC {calibration.auc:.3f} "
+              "(0.5 is chance, 1.0 a perfect separator); the evidence check (×) abstains whatever the threshold.",
               "", "![abstention tradeoff](abstention_tradeoff.png)", "",
               markdown_table(CALIBRATION_HEADER, calibration_rows(calibration)), ""]
     for result in results:

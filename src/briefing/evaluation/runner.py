@@ -13,9 +13,9 @@ and the answer itself, then scores both against the gold quotes:
   class: an unanswerable question that abstained) and the verbatim rate.
 
 Retrieval and hit metrics cover answerable and change questions; abstention
-covers all of them.  Each answer is computed once with ``threshold=-1.0`` so the
-best-extract score is known for calibration; whether the bot abstains at the
-evaluated threshold follows from that score (see :func:`_answer_at`).
+covers all of them.  Each answer is computed with the score floor off, so the
+best-extract score and the evidence check are known for calibration; whether the
+bot abstains at the evaluated threshold follows from them (see :func:`_answer_at`).
 """
 
 from __future__ import annotations
@@ -26,14 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .gold import EvidenceLocator, GoldQuestion, Span, quotes_overlapped
+from .gold import EvidenceLocator, GoldQuestion, quotes_overlapped
 from .metrics import (
     AbstentionScores, MetricResult, abstention_scores, coverage_recall_at_k, hit_at_k, mrr_at_k, ndcg_at_k,
 )
 
 RECALL_KS = (1, 3, 5, 10)
 RETRIEVAL_DEPTH = 10
-NO_SCORE = float("-inf")  # the best-extract score of a question the key-term check rejects
+NO_SCORE = float("-inf")  # the best-extract score of a question without any candidate sentence
+EVIDENCE_ONLY = -0.999  # a threshold that turns abstention on but that no score falls below
 
 
 @dataclass
@@ -49,6 +50,7 @@ class QuestionResult:
     relevant_passages: int = 0
     abstained: bool = False
     best_score: float = NO_SCORE
+    evidence: bool = True  # did the threshold-independent evidence check pass?
     extracts: list[dict] = field(default_factory=list)  # doc_id, char_start, char_end, score, hit, verbatim
     seconds: float = 0.0
 
@@ -56,11 +58,16 @@ class QuestionResult:
     def answerable(self) -> bool:
         return self.kind != "unanswerable"
 
+    @property
+    def calibration_score(self) -> float:
+        """The score the threshold is compared with: -inf when the evidence check abstains anyway."""
+        return self.best_score if self.evidence else NO_SCORE
+
     def to_dict(self) -> dict:
         return {
             "id": self.id, "kind": self.kind, "question": self.question, "quotes": self.quotes,
             "unlocated": self.unlocated, "relevant_passages": self.relevant_passages,
-            "abstained": self.abstained,
+            "abstained": self.abstained, "evidence": self.evidence,
             "best_score": None if self.best_score == NO_SCORE else round(self.best_score, 4),
             "passages": self.passages, "extracts": self.extracts, "seconds": round(self.seconds, 3),
         }
@@ -82,7 +89,7 @@ class EvalResult:
 
     def summary(self) -> dict[str, float]:
         """Metric name -> mean, the shape of ``briefing eval --json``'s ``metrics``."""
-        out = {name: round(result.mean, 4) for name, result in self.metrics.items()}
+        out = {name: round(result.mean, 4) for name, result in self.metrics.items() if name != "verbatim"}
         out.update({
             "abstention_precision": round(self.abstention.precision, 4),
             "abstention_recall": round(self.abstention.recall, 4),
@@ -124,22 +131,28 @@ class _PassageSpans:
 
 
 def _answer_at(index, question: str, threshold: float, filters, mode: str):
-    """The bot's answer at ``threshold`` and its best-extract score (NO_SCORE when none).
+    """The bot's answer at ``threshold`` (None when it abstains), its best-extract score and
+    whether the evidence check passed.
 
-    One call at ``threshold=-1.0`` gives the score.  The bot abstains when the
-    score is below the threshold; above it the same call is the answer, except
-    for timelines, whose extract floor depends on the threshold, so they are
-    asked again.
+    ``answer(threshold=-1.0)`` turns abstention off; any threshold above -1 turns
+    it on, and at EVIDENCE_ONLY no score can fall below it, so that call abstains
+    only when the evidence check fails (which does not depend on the threshold).
+    The bot then abstains at ``threshold`` when the check failed or the best
+    score is below it.  Extracts do not depend on the threshold, except a
+    timeline's floor, so timelines are asked again at the real threshold.
     """
     from ..answering import answer
 
-    reply = answer(index, question, threshold=-1.0, filters=filters, mode=mode)
+    reply = answer(index, question, threshold=EVIDENCE_ONLY, filters=filters, mode=mode)
+    evidence = not reply.abstained
+    if not evidence:
+        reply = answer(index, question, threshold=-1.0, filters=filters, mode=mode)
     best = max((extract.score for extract in reply.extracts), default=NO_SCORE)
-    if reply.abstained or best < threshold:
-        return None, best
+    if not evidence or best < threshold:
+        return None, best, evidence
     if reply.timeline:
         reply = answer(index, question, threshold=threshold, filters=filters, mode=mode)
-    return reply, best
+    return (None if reply.abstained else reply), best, evidence
 
 
 def _question_filters(question: str, filters):
@@ -183,8 +196,9 @@ def evaluate_question(index, gold: GoldQuestion, *, threshold: float, filters=No
             covered = quotes_overlapped(spans, passage.doc_id, passage.char_start, passage.char_end)
             result.passages.append({"passage_id": hit.passage_id, "doc_id": hit.doc_id,
                                     "score": round(float(hit.score), 4), "quotes": sorted(covered)})
-    reply, best = _answer_at(index, gold.question, threshold, filters, mode)
+    reply, best, evidence = _answer_at(index, gold.question, threshold, filters, mode)
     result.best_score = best
+    result.evidence = evidence
     result.abstained = reply is None
     if not result.abstained:
         for extract in reply.extracts:

@@ -10,7 +10,10 @@ scores and picks the one that maximises the chosen objective:
 * ``f1``: the F1 of abstention (positive class: unanswerable and abstained);
 * ``youden``: Youden's J = abstention recall - false-abstention rate.
 
-When several thresholds tie, the middle of the widest tied interval is taken,
+``min_answered`` restricts the choice to thresholds that still answer at least
+that share of the answerable questions: on a corpus where unanswerable
+questions score as high as answerable ones, the unconstrained optimum is to
+abstain on nearly everything, which no user wants.  When several thresholds tie, the middle of the widest tied interval is taken,
 so the choice sits as far as possible from the scores that decide it.
 """
 
@@ -47,6 +50,7 @@ class Calibration:
 
     threshold: float
     objective: str
+    min_answered: float
     best: TradeoffRow
     curve: tuple[TradeoffRow, ...]
     questions: int
@@ -66,14 +70,26 @@ class Calibration:
         rows[self.threshold] = self.best
         return [rows[value] for value in sorted(rows)]
 
+    @property
+    def auc(self) -> float:
+        """ROC AUC of the score as a separator: the chance that an answerable question
+        outscores an unanswerable one (0.5 = no better than chance; ties count half)."""
+        positives = [score for qid, score in self.scores.items() if not self.labels[qid]]
+        negatives = [score for qid, score in self.scores.items() if self.labels[qid]]
+        if not positives or not negatives:
+            return float("nan")
+        wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+        return wins / (len(positives) * len(negatives))
+
     def row_at(self, threshold: float) -> TradeoffRow:
         """Abstention at any threshold, on the calibration questions."""
         return _row(threshold, self.scores, self.labels)
 
     def to_dict(self) -> dict:
         return {
-            "threshold": self.threshold, "objective": self.objective, "questions": self.questions,
-            "unanswerable": self.unanswerable, "best": self.best.to_dict(),
+            "threshold": self.threshold, "objective": self.objective, "min_answered": self.min_answered,
+            "questions": self.questions,
+            "unanswerable": self.unanswerable, "auc": round(self.auc, 4), "best": self.best.to_dict(),
             "curve": [row.to_dict() for row in self.table()],
         }
 
@@ -91,13 +107,15 @@ def _row(threshold: float, scores: Mapping[str, float], unanswerable: Mapping[st
 
 
 def calibrate(scores: Mapping[str, float], unanswerable: Mapping[str, bool], *, objective: str = "f1",
-              decimals: int = 3) -> Calibration:
+              min_answered: float = 0.0, decimals: int = 3) -> Calibration:
     """Pick the abstention threshold that maximises ``objective`` on labelled questions.
 
     ``scores[qid]`` is the best-extract score of a question answered with
     ``threshold=-1.0`` (``-inf`` when the key-term check abstains anyway);
     ``unanswerable[qid]`` says whether the gold set wants an abstention.
-    Raises ValueError for an unknown objective, or when there is no question.
+    Only thresholds answering at least ``min_answered`` of the answerable
+    questions are eligible.  Raises ValueError for an unknown objective, a
+    ``min_answered`` outside [0, 1], or when there is no question.
 
     >>> calibrate({"a": 0.2, "b": 0.5}, {"a": True, "b": False}).threshold
     0.35
@@ -106,6 +124,8 @@ def calibrate(scores: Mapping[str, float], unanswerable: Mapping[str, bool], *, 
         raise ValueError(f"objective must be one of {', '.join(OBJECTIVES)}.")
     if not scores:
         raise ValueError("calibration needs at least one question.")
+    if not 0.0 <= min_answered <= 1.0:
+        raise ValueError("min_answered must be between 0 and 1.")
     labels = {qid: bool(unanswerable[qid]) for qid in scores}
     finite = sorted({score for score in scores.values() if math.isfinite(score)})
     if not finite:
@@ -115,12 +135,14 @@ def calibrate(scores: Mapping[str, float], unanswerable: Mapping[str, bool], *, 
                       + [finite[-1] + 0.05])
     curve = [_row(t, scores, labels) for t in candidates]
     value = (lambda row: row.f1) if objective == "f1" else (lambda row: row.youden)
-    top = max(value(row) for row in curve)
+    reachable = min(min_answered, max(row.answered for row in curve))  # some questions always abstain
+    eligible = [row.answered >= reachable - 1e-12 for row in curve]
+    top = max(value(row) for row, ok in zip(curve, eligible) if ok)
     # Widest run of consecutive tied candidates, measured in score space; take its middle.
     runs: list[list[TradeoffRow]] = []
     previous_tied = False
-    for row in curve:
-        tied = abs(value(row) - top) < 1e-12
+    for row, ok in zip(curve, eligible):
+        tied = ok and abs(value(row) - top) < 1e-12
         if tied and previous_tied:
             runs[-1].append(row)
         elif tied:
@@ -131,8 +153,11 @@ def calibrate(scores: Mapping[str, float], unanswerable: Mapping[str, bool], *, 
         threshold = widest[0].threshold
     else:
         threshold = (widest[0].threshold + widest[-1].threshold) / 2
-    rounded = round(threshold, decimals)
-    if abs(value(_row(rounded, scores, labels)) - top) < 1e-12:
-        threshold = rounded  # a round number, unless rounding crosses an observed score
-    return Calibration(threshold, objective, _row(threshold, scores, labels), tuple(curve), len(scores),
+    for places in range(decimals, decimals + 4):  # the roundest number that does not cross an observed score
+        rounded = round(threshold, places)
+        check = _row(rounded, scores, labels)
+        if abs(value(check) - top) < 1e-12 and check.answered >= reachable - 1e-12:
+            threshold = rounded
+            break
+    return Calibration(threshold, objective, min_answered, _row(threshold, scores, labels), tuple(curve), len(scores),
                        sum(labels.values()), dict(scores), labels)
