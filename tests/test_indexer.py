@@ -189,7 +189,7 @@ def test_killed_build_leaves_previous_index_usable_and_next_build_completes(tmp_
     before = read_manifest(index_dir)
     # A collection big enough that the build is still embedding when killed.
     with open(STATE_DEPT) as source, open(corpus / "releases.jsonl", "w") as target:
-        for _, line in zip(range(150), source):
+        for _, line in zip(range(80), source):
             target.write(line)
     process = subprocess.Popen([*briefing, "index", "--corpus", str(corpus), "--index", str(index_dir)],
                                env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -213,5 +213,5 @@ def test_killed_build_leaves_previous_index_usable_and_next_build_completes(tmp_
                               env=_env(), capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     report = json.loads(finished.stdout)
-    assert len(report["added"]) == 150 and report["unchanged"] == 1
+    assert len(report["added"]) == 80 and report["unchanged"] == 1
     assert sorted(p.name for p in index_dir.glob("gen-*")) == [read_manifest(index_dir).generation]

@@ -38,7 +38,7 @@ def _add_filter_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", help="only documents whose source contains this text")
 
 
-def _filters(args):
+def filters_from_args(args):
     from .retrieval import Filters
 
     since = args.since
@@ -116,7 +116,7 @@ def _run_ask(args) -> int:
         raise UsageError("--top must be at least 1")
     questions = _questions(args.question)
     index = load_index(args.index, model_path=args.model)
-    filters = _filters(args)
+    filters = filters_from_args(args)
     for question in questions:
         reply = answer(index, question, top=args.top, filters=filters or None,
                        threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold)

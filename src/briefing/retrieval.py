@@ -16,7 +16,7 @@ from .records import Hit
 from .textfold import fts_match_query
 
 # Weight of the dense score in the hybrid sum; chosen on SciFact train (see README).
-DEFAULT_DENSE_WEIGHT = 0.5
+DEFAULT_DENSE_WEIGHT = 0.75
 CANDIDATES = 100
 
 

@@ -163,6 +163,12 @@ class Store:
                 out[row[0]] = Passage(*row[:6], sentences=sentences)
         return out
 
+    def passage_spans(self, doc_id: str) -> list[tuple[int, int, int]]:
+        """(passage_id, char_start, char_end) of every passage of a document, in order."""
+        return [tuple(row) for row in self._rows(
+            "SELECT passage_id, char_start, char_end FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
+        )]
+
     def passage_neighbours(self, doc_id: str, ordinal: int) -> list[Passage]:
         """The passages just before and after one passage of a document."""
         rows = self._rows(

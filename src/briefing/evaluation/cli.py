@@ -104,7 +104,7 @@ def _pairs(args) -> list[tuple[Path, Path]]:
 
 def run_eval(args) -> int:
     """Run ``briefing eval``; returns the exit code (UsageError for bad input)."""
-    from ..cli import UsageError, _filters
+    from ..cli import UsageError, filters_from_args
     from .gold import GoldSetError, load_gold
 
     if args.beir:
@@ -119,7 +119,7 @@ def run_eval(args) -> int:
     from .report import QUESTION_HEADER, calibration_text, plain_table, question_rows, summary_table, write_report
     from .runner import evaluate
 
-    filters = _filters(args) or None
+    filters = filters_from_args(args) or None
     results = []
     loaded: dict[Path, object] = {}
     embedder = None

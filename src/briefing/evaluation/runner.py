@@ -20,10 +20,8 @@ bot abstains at the evaluated threshold follows from them (see :func:`_answer_at
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 from .gold import EvidenceLocator, GoldQuestion, quotes_overlapped
@@ -116,18 +114,16 @@ class EvalResult:
 
 
 class _PassageSpans:
-    """Offsets of every passage of a document, read from the index's SQLite file."""
+    """Offsets of every passage of a document, from the index's store."""
 
     def __init__(self, index):
-        self._connection = sqlite3.connect(f"file:{Path(index.store.path)}?mode=ro", uri=True)
+        self._store = index.store
 
     def of(self, doc_id: str) -> list[tuple[int, int, int]]:
-        return self._connection.execute(
-            "SELECT passage_id, char_start, char_end FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
-        ).fetchall()
+        return self._store.passage_spans(doc_id)
 
     def close(self) -> None:
-        self._connection.close()
+        """Nothing to release: the store belongs to the index."""
 
 
 def _answer_at(index, question: str, threshold: float, filters, mode: str):
