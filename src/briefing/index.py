@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from . import vectors
-from .embedder import Embedder, model_fingerprint
+from .embedder import Embedder, backend_of, model_fingerprint
 from .manifest import FAISS_NAME, SQLITE_NAME, IndexMismatchError, IndexNotFoundError, read_manifest
 from .records import IndexManifest
 from .store import Store
@@ -70,7 +70,7 @@ def load_index(index_dir: Path | str = "index", *, model_path: str | Path | None
                 f"the index was built with {manifest.model_name}, not the model at {path}; "
                 f"rebuild it with `briefing index --full --model {path}` or drop --model"
             )
-        embedder = Embedder(path)
+        embedder = Embedder(path, backend=backend_of(manifest.model_name))
     if embedder.identity != manifest.model_name:
         raise IndexMismatchError(
             f"the index was built with {manifest.model_name} but the model is {embedder.identity}; "

@@ -320,6 +320,7 @@ def build_index(
                 built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 documents=report.documents,
                 passages=report.passages,
+                faiss_type=vectors.kind(index),
             ),
         )
         _remove_generations(index_dir, keep={generation})
