@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--index", type=Path, default=Path("index"))
     index.add_argument("--full", action="store_true", help="rebuild everything")
     index.add_argument("--model", help="a local sentence-transformers model folder")
+    index.add_argument("--backend", choices=("torch", "onnx-int8"),
+                       help="embedding backend (default: the previous build's, else torch); onnx-int8 needs "
+                            "sentence-transformers[onnx], see README")
     index.add_argument("--json", action="store_true", help="print the build report as JSON")
 
     ask = commands.add_parser("ask", help="answer questions with cited extracts")
@@ -88,7 +91,7 @@ def _run_index(args) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr)
 
-    report = build_index(args.corpus, args.index, model_path=args.model, full=args.full,
+    report = build_index(args.corpus, args.index, model_path=args.model, backend=args.backend, full=args.full,
                          show_bar=sys.stderr.isatty() or bool(os.environ.get("BRIEFING_PROGRESS")), log=log)
     for skipped in report.skipped:
         print(f"warning: skipped {skipped}", file=sys.stderr)

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from . import __version__, vectors
 from .chunking import ChunkingParams, chunk_document
 from .corpus import CorpusError, SkippedFile, file_sha256, iter_corpus_files, read_file
-from .embedder import Embedder
+from .embedder import DEFAULT_BACKEND, Embedder, backend_of
 from .manifest import (
     FAISS_NAME, SCHEMA_VERSION, SQLITE_NAME, IndexError_, IndexMismatchError, read_manifest, write_manifest,
 )
@@ -162,6 +162,7 @@ def build_index(
     *,
     embedder: Embedder | None = None,
     model_path: str | Path | None = None,
+    backend: str | None = None,
     full: bool = False,
     params: ChunkingParams | None = None,
     progress: ProgressCallback | None = None,
@@ -170,6 +171,7 @@ def build_index(
 ) -> BuildReport:
     """Bring the index in ``index_dir`` up to date with ``corpus_dir``; returns what was done.
 
+    ``backend`` is ``torch`` or ``onnx-int8``; by default the previous build's.
     Raises CorpusEmptyError (no usable document), IndexBusyError (another build
     runs) and ModelError (model not loadable).  Bad files are skipped and listed
     in the report's ``skipped``; the previous index stays usable until the new
@@ -197,7 +199,9 @@ def build_index(
         if embedder is None:
             if model_path is None and old is not None and Path(old.model_path).exists():
                 model_path = old.model_path
-            embedder = Embedder(model_path)
+            if backend is None:
+                backend = backend_of(old.model_name) if old is not None else DEFAULT_BACKEND
+            embedder = Embedder(model_path, backend=backend)
         reason = _full_rebuild_reason(old, embedder, params, full)
         if reason:
             log(f"full rebuild: {reason}")
