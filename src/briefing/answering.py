@@ -34,7 +34,7 @@ from .speakers import is_question_label
 from .textfold import lexical_terms
 
 # Calibrated on the gold sets (see README, "Abstention").
-DEFAULT_THRESHOLD = 0.40
+DEFAULT_THRESHOLD = 0.37
 DEFAULT_MIN_COVERAGE = 0.01  # some key term of the question must occur beside an answer of the asked-for type
 TIMELINE_MIN_COVERAGE = 0.5  # a timeline quotes only passages that hold most of the question's key terms
 SENTENCE_WEIGHT = 0.6  # share of the sentence cosine in a sentence's score; the rest is the passage's
