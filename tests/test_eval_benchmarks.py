@@ -95,3 +95,26 @@ def test_scifact_lexical_and_hybrid(scifact, mode):
     index, dataset = scifact
     [result], _ = evaluate_beir(index, dataset, [mode])
     assert result.means()["ndcg@10"] >= SCIFACT_FLOORS[mode]
+
+
+def test_s400_change_question_is_a_dated_timeline(state_dept_index):
+    """The issue's acceptance question: statements from at least three dates, oldest first."""
+    from briefing.answering import answer
+
+    reply = answer(state_dept_index, "Did the US position on Turkey's S-400 purchase change?", top=8)
+    assert reply.timeline and not reply.abstained
+    dates = [e.date for e in reply.extracts]
+    assert len({d for d in dates if d}) >= 3, dates
+    assert dates == sorted(dates, key=lambda d: d or "9999")
+    assert reply.answer.startswith("Statements in date order:")
+    for extract in reply.extracts:
+        text = state_dept_index.store.document(extract.doc_id).text
+        assert text[extract.char_start:extract.char_end] == extract.text
+
+
+def test_transcript_extracts_carry_speakers(state_dept_index):
+    from briefing.answering import answer
+
+    reply = answer(state_dept_index, "What reasons did Ned Price give for why the Russian S-400s are a problem?")
+    assert not reply.abstained
+    assert any(e.speaker == "MR PRICE" for e in reply.extracts), [(e.speaker, e.text[:60]) for e in reply.extracts]

@@ -36,7 +36,9 @@ from .textfold import lexical_terms
 # Calibrated on the gold sets (see README, "Abstention").
 DEFAULT_THRESHOLD = 0.37
 DEFAULT_MIN_COVERAGE = 0.01  # some key term of the question must occur beside an answer of the asked-for type
-TIMELINE_MIN_COVERAGE = 0.5  # a timeline quotes only passages that hold most of the question's key terms
+TIMELINE_MARGIN = 0.2
+TIMELINE_COVERAGE_SHARE = 0.5  # a timeline's statements come from passages holding at least half the key-term
+# coverage of the best-covered one
 SENTENCE_WEIGHT = 0.6  # share of the sentence cosine in a sentence's score; the rest is the passage's
 QUESTION_TURN_PENALTY = 0.75  # a reporter's words count for less than an official's
 PASSAGES_TO_READ = 8
@@ -338,11 +340,13 @@ def decide(index: Index, evidence: Evidence, *, top: int = 5, threshold: float =
         return Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
     best = candidates[0]
     if evidence.timeline:
-        floor = max(threshold, best.score - 0.2)
+        # The threshold decides whether to answer at all; a timeline then takes
+        # statements scoring within TIMELINE_MARGIN of the best one.
+        floor = best.score - TIMELINE_MARGIN
         pool = [c for c in candidates if c.score >= floor]
         # One statement per document (so per date) from passages on the question's subject ...
         on_subject = [c for c in pool if evidence.coverage.get(c.passage.passage_id, 0.0)
-                      >= min(TIMELINE_MIN_COVERAGE, evidence.support())]
+                      >= TIMELINE_COVERAGE_SHARE * evidence.support()]
         chosen = _select(on_subject, documents, max(top, 6), per_document=True)
         if len(chosen) < top:
             # ... then, with few documents, their other best sentences.
