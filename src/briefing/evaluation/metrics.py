@@ -43,21 +43,25 @@ def _relevant(grades: Mapping[str, float]) -> dict[str, float]:
     return {item: grade for item, grade in grades.items() if grade > 0}
 
 
+def _per_query(name: str, run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int,
+               score) -> MetricResult:
+    """``score(top_k_items, relevant_grades)`` for every query with a relevant item."""
+    _check_k(k)
+    scores = {}
+    for qid, grades in qrels.items():
+        relevant = _relevant(grades)
+        if relevant:
+            scores[qid] = score(list(run.get(qid, ())[:k]), relevant)
+    return MetricResult(f"{name}@{k}", scores)
+
+
 def recall_at_k(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int) -> MetricResult:
     """Share of a query's relevant items found in its top ``k``.
 
     >>> recall_at_k({"q": ["a", "x", "b"]}, {"q": {"a": 1, "b": 1}}, 2).mean
     0.5
     """
-    _check_k(k)
-    scores = {}
-    for qid, grades in qrels.items():
-        relevant = _relevant(grades)
-        if not relevant:
-            continue
-        top = set(run.get(qid, ())[:k])
-        scores[qid] = len(top & relevant.keys()) / len(relevant)
-    return MetricResult(f"recall@{k}", scores)
+    return _per_query("recall", run, qrels, k, lambda top, relevant: len(set(top) & relevant.keys()) / len(relevant))
 
 
 def mrr_at_k(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int) -> MetricResult:
@@ -66,15 +70,8 @@ def mrr_at_k(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, 
     >>> mrr_at_k({"q": ["x", "a"]}, {"q": {"a": 1}}, 10).mean
     0.5
     """
-    _check_k(k)
-    scores = {}
-    for qid, grades in qrels.items():
-        relevant = _relevant(grades)
-        if not relevant:
-            continue
-        scores[qid] = next((1.0 / rank for rank, item in enumerate(run.get(qid, ())[:k], start=1)
-                            if item in relevant), 0.0)
-    return MetricResult(f"mrr@{k}", scores)
+    return _per_query("mrr", run, qrels, k, lambda top, relevant: next(
+        (1.0 / rank for rank, item in enumerate(top, start=1) if item in relevant), 0.0))
 
 
 def ndcg_at_k(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int) -> MetricResult:
@@ -83,18 +80,13 @@ def ndcg_at_k(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str,
     DCG@k = sum over ranks i <= k of grade(item_i) / log2(i + 1); the ideal DCG
     ranks all relevant items of the query by grade.
     """
-    _check_k(k)
-    scores = {}
-    for qid, grades in qrels.items():
-        relevant = _relevant(grades)
-        if not relevant:
-            continue
-        dcg = sum(relevant.get(item, 0.0) / math.log2(rank + 1)
-                  for rank, item in enumerate(run.get(qid, ())[:k], start=1))
+    def ndcg(top, relevant):
+        dcg = sum(relevant.get(item, 0.0) / math.log2(rank + 1) for rank, item in enumerate(top, start=1))
         ideal = sum(grade / math.log2(rank + 1)
                     for rank, grade in enumerate(sorted(relevant.values(), reverse=True)[:k], start=1))
-        scores[qid] = dcg / ideal
-    return MetricResult(f"ndcg@{k}", scores)
+        return dcg / ideal
+
+    return _per_query("ndcg", run, qrels, k, ndcg)
 
 
 def coverage_recall_at_k(covers: Mapping[str, Sequence[frozenset[int] | set[int]]],
