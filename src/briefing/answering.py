@@ -281,9 +281,10 @@ def render_markdown(extracts: list[Extract], *, timeline: bool, filters: Filters
         lines.append("")
     for extract in extracts:
         quoted = " ".join(_escape_markdown(extract.text).split())
-        prefix = ""
+        speaker = f"**{_escape_markdown(extract.speaker)}**" if extract.speaker else ""
+        prefix = f"{speaker} — " if speaker else ""
         if timeline:
-            prefix = f"**{extract.date or phrases.DATE_UNKNOWN}**" + (f" {_escape_markdown(extract.speaker)}" if extract.speaker else "") + " — "
+            prefix = f"**{extract.date or phrases.DATE_UNKNOWN}** " + prefix if speaker else f"**{extract.date or phrases.DATE_UNKNOWN}** — "
         lines.append(f"> {prefix}{quoted} [{extract.citation}]")
         lines.append("")
     cited = OrderedDict()
