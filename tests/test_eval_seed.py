@@ -17,7 +17,7 @@ from briefing.evaluation.runner import evaluate
 
 SEED_GOLD = REPO / "eval" / "gold" / "seed.jsonl"
 
-# measured 2026-11-25 16:55 with threshold 0.37 (`briefing eval --questions eval/gold/seed.jsonl --json`):
+# measured 2026-11-25 17:45 with threshold 0.37 (`briefing eval --questions eval/gold/seed.jsonl --json`):
 # recall@5 1.000, MRR@10 0.872, hit@3 0.692, abstention F1 0.286, verbatim 1.0.
 FLOORS = {
     "recall@5": 0.95,

@@ -352,7 +352,8 @@ def decide(index: Index, evidence: Evidence, *, top: int = 5, threshold: float =
         if len(chosen) < top:
             # ... then, with few documents, their other best sentences.
             chosen = _select(chosen + [c for c in pool if c not in chosen], documents, top, per_document=False)
-        chosen.sort(key=lambda c: (_date_key(c.date), c.doc_id, c.char_start))
+        # Oldest first; within one date, the most relevant statement first.
+        chosen.sort(key=lambda c: (_date_key(c.date), -c.score))
     else:
         chosen = _select(candidates, documents, top, per_document=False)
     meta = index.store.document_meta(c.doc_id for c in chosen)

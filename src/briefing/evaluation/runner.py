@@ -32,7 +32,6 @@ from .metrics import (
 RECALL_KS = (1, 3, 5, 10)
 RETRIEVAL_DEPTH = 10
 NO_SCORE = float("-inf")  # the best-extract score of a question without any candidate sentence
-EVIDENCE_ONLY = -0.999  # a threshold that turns abstention on but that no score falls below
 
 
 @dataclass
@@ -128,27 +127,20 @@ class _PassageSpans:
 
 def _answer_at(index, question: str, threshold: float, filters, mode: str):
     """The bot's answer at ``threshold`` (None when it abstains), its best-extract score and
-    whether the evidence check passed.
+    whether the evidence check (key terms and answer type, independent of the threshold) passed.
 
-    ``answer(threshold=-1.0)`` turns abstention off; any threshold above -1 turns
-    it on, and at EVIDENCE_ONLY no score can fall below it, so that call abstains
-    only when the evidence check fails (which does not depend on the threshold).
-    The bot then abstains at ``threshold`` when the check failed or the best
-    score is below it.  Extracts do not depend on the threshold, except a
-    timeline's floor, so timelines are asked again at the real threshold.
+    Retrieval runs once (:func:`briefing.answering.gather`); the decision is then taken at
+    ``threshold`` exactly as ``answer()`` takes it.
     """
-    from ..answering import answer
+    from ..answering import DEFAULT_MIN_COVERAGE, decide, gather
 
-    reply = answer(index, question, threshold=EVIDENCE_ONLY, filters=filters, mode=mode)
-    evidence = not reply.abstained
-    if not evidence:
-        reply = answer(index, question, threshold=-1.0, filters=filters, mode=mode)
-    best = max((extract.score for extract in reply.extracts), default=NO_SCORE)
-    if not evidence or best < threshold:
-        return None, best, evidence
-    if reply.timeline:
-        reply = answer(index, question, threshold=threshold, filters=filters, mode=mode)
-    return (None if reply.abstained else reply), best, evidence
+    evidence = gather(index, question, filters=filters, mode=mode)
+    supported = evidence.support() >= DEFAULT_MIN_COVERAGE
+    best = evidence.best_score if evidence.candidates else NO_SCORE
+    if not supported or best < threshold:
+        return None, best, supported
+    reply = decide(index, evidence, threshold=threshold)
+    return (None if reply.abstained else reply), best, supported
 
 
 def _question_filters(question: str, filters):
