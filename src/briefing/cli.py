@@ -39,14 +39,12 @@ def _add_filter_args(parser: argparse.ArgumentParser) -> None:
 
 
 def filters_from_args(args):
+    """Filters from --since/--until/--source; partial dates cover their whole period."""
+    from .question import period_bounds
     from .retrieval import Filters
 
-    since = args.since
-    until = args.until
-    if since and len(since) < 10:
-        since = (since + "-01-01")[:10]
-    if until and len(until) < 10:
-        until = until + ("-12-31" if len(until) == 4 else "-31")
+    since = period_bounds(args.since)[0] if args.since else None
+    until = period_bounds(args.until)[1] if args.until else None
     return Filters(since, until, args.source)
 
 

@@ -88,6 +88,17 @@ def _remove_generations(index_dir: Path, keep: set[str]) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def embedder_for(old: IndexManifest | None, *, model_path: str | Path | None = None,
+                 backend: str | None = None) -> Embedder:
+    """The model for a build: the one asked for, else the previous build's model and
+    backend (when its folder still exists), else the default all-MiniLM-L6-v2."""
+    if model_path is None and old is not None and Path(old.model_path).exists():
+        model_path = old.model_path
+    if backend is None:
+        backend = backend_of(old.model_name) if old is not None else DEFAULT_BACKEND
+    return Embedder(model_path, backend=backend)
+
+
 def _full_rebuild_reason(
     old: IndexManifest | None, embedder: Embedder, params: ChunkingParams, full: bool
 ) -> str | None:
@@ -197,11 +208,7 @@ def build_index(
             log(f"full rebuild: {error}")
             old = None
         if embedder is None:
-            if model_path is None and old is not None and Path(old.model_path).exists():
-                model_path = old.model_path
-            if backend is None:
-                backend = backend_of(old.model_name) if old is not None else DEFAULT_BACKEND
-            embedder = Embedder(model_path, backend=backend)
+            embedder = embedder_for(old, model_path=model_path, backend=backend)
         reason = _full_rebuild_reason(old, embedder, params, full)
         if reason:
             log(f"full rebuild: {reason}")

@@ -51,6 +51,18 @@ def _period(year: int, month: int | None) -> tuple[str, str]:
     return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{last:02d}"
 
 
+def period_bounds(date: str) -> tuple[str, str]:
+    """First and last day of a ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` period.
+
+    >>> period_bounds("2022-02")
+    ('2022-02-01', '2022-02-28')
+    """
+    parts = date.split("-")
+    if len(parts) == 3:
+        return date, date
+    return _period(int(parts[0]), int(parts[1]) if len(parts) == 2 else None)
+
+
 def date_filter(question: str) -> DateRange | None:
     """The date range a question states unambiguously, else None."""
     matches = list(_DATE_RE.finditer(question))

@@ -27,9 +27,10 @@ from . import ui_render
 from .corpus import CorpusError, SUPPORTED_EXTENSIONS, normalise_date
 from .embedder import Embedder
 from .index import Index, load_index
-from .indexer import BuildReport, IndexBusyError, build_index
+from .indexer import BuildReport, IndexBusyError, build_index, embedder_for
 from .manifest import IndexError_, read_manifest
 from .answering import answer
+from .question import period_bounds
 from .retrieval import Filters
 from .ui_files import MAX_UPLOAD_BYTES, UploadRejected, add_to_corpus
 
@@ -104,11 +105,7 @@ def _date(value: str | None, label: str, *, end: bool) -> str | None:
         normalised = normalise_date(text, label)
     except CorpusError as error:
         raise gr.Error(f"{error}. Use YYYY-MM-DD.") from error
-    if len(normalised) == 4:
-        return normalised + ("-12-31" if end else "-01-01")
-    if len(normalised) == 7:
-        return normalised + ("-31" if end else "-01")
-    return normalised
+    return period_bounds(normalised)[1 if end else 0]
 
 
 def make_filters(since: str | None, until: str | None, source: str | None) -> Filters | None:
@@ -382,9 +379,7 @@ def startup_embedder(index_dir: Path) -> Embedder:
         manifest = read_manifest(Path(index_dir))
     except IndexError_:
         manifest = None
-    if manifest is not None and Path(manifest.model_path).exists():
-        return Embedder(manifest.model_path)
-    return Embedder()
+    return embedder_for(manifest)
 
 
 def prepare(corpus_dir: Path, index_dir: Path, *, embedder: Embedder | None = None,
