@@ -28,7 +28,7 @@ import numpy as np
 from . import phrases
 from .index import Index
 from .question import date_filter, expected_answer_type, has_answer_type, is_change_question
-from .records import Answer, Extract, Passage, Sentence
+from .records import Answer, Document, Extract, Passage, Sentence
 from .retrieval import Filters, retrieve
 from .speakers import is_question_label
 from .textfold import lexical_terms
@@ -131,7 +131,7 @@ def _sentence_before(index: Index, passage: Passage) -> Sentence | None:
     return None
 
 
-def _candidates(index: Index, question_vector: np.ndarray, hits, documents: dict[str, str]) -> list[_Candidate]:
+def _candidates(index: Index, question_vector: np.ndarray, hits, documents: dict[str, Document]) -> list[_Candidate]:
     passages = index.store.passages(hit.passage_id for hit in hits)
     keys, texts, owners = [], [], []
     seen = set()
@@ -139,7 +139,7 @@ def _candidates(index: Index, question_vector: np.ndarray, hits, documents: dict
         passage = passages.get(hit.passage_id)
         if passage is None:
             continue
-        text = documents[passage.doc_id]
+        text = documents[passage.doc_id].text
         before = None
         if passage.sentences and _ANAPHORA.match(text[passage.sentences[0].char_start:passage.sentences[0].char_end]):
             before = _sentence_before(index, passage)
@@ -155,14 +155,13 @@ def _candidates(index: Index, question_vector: np.ndarray, hits, documents: dict
     if not keys:
         return []
     cosines = _SENTENCE_VECTORS.get(index, keys, texts) @ question_vector
-    dates = index.store.document_meta({key[0] for key in keys})
     out = []
     for key, cosine, (hit, passage, speaker) in zip(keys, cosines, owners):
         score = SENTENCE_WEIGHT * float(cosine) + (1 - SENTENCE_WEIGHT) * hit.dense
         if is_question_label(speaker):
             score *= QUESTION_TURN_PENALTY
         out.append(_Candidate(key[0], key[1], key[2], score, float(cosine), passage, speaker,
-                              dates.get(key[0], {}).get("date")))
+                              documents[key[0]].date))
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -197,7 +196,7 @@ class Evidence:
     filters: Filters | None
     timeline: bool
     candidates: list[_Candidate]
-    documents: dict[str, str]
+    documents: dict[str, Document]  # every document a retrieved passage belongs to
     coverage: dict[int, float]
     answer_type: str | None
 
@@ -210,7 +209,7 @@ class Evidence:
         values = [
             self.coverage.get(c.passage.passage_id, 0.0)
             for c in self.candidates[:EVIDENCE_CANDIDATES]
-            if has_answer_type(self.answer_type, self.documents[c.doc_id][c.char_start:c.char_end])
+            if has_answer_type(self.answer_type, self.documents[c.doc_id].text[c.char_start:c.char_end])
         ]
         return max(values, default=0.0)
 
@@ -232,7 +231,7 @@ def gather(index: Index, question: str, *, filters: Filters | None = None, conte
     question_vector = index.encode_query(query)
     depth = TIMELINE_PASSAGES if timeline else PASSAGES_TO_READ
     hits = retrieve(index, query, k=depth, filters=applied, mode=mode, query_vector=question_vector)
-    documents = {doc_id: index.store.document(doc_id).text for doc_id in {hit.doc_id for hit in hits}}
+    documents = {doc_id: index.store.document(doc_id) for doc_id in {hit.doc_id for hit in hits}}
     candidates = _candidates(index, question_vector, hits, documents)
     return Evidence(
         question=question, query=query, filters=applied, timeline=timeline, candidates=candidates,
@@ -241,15 +240,15 @@ def gather(index: Index, question: str, *, filters: Filters | None = None, conte
     )
 
 
-def _select(candidates: list[_Candidate], texts: dict[str, str], top: int, per_document: bool) -> list[_Candidate]:
+def _select(candidates: list[_Candidate], documents: dict[str, Document], top: int, per_document: bool) -> list[_Candidate]:
     chosen: list[_Candidate] = []
     for candidate in candidates:
-        text = texts[candidate.doc_id][candidate.char_start:candidate.char_end]
+        text = documents[candidate.doc_id].text[candidate.char_start:candidate.char_end]
         if per_document and any(c.doc_id == candidate.doc_id for c in chosen):
             continue
         duplicate_of = next(
             (i for i, c in enumerate(chosen)
-             if _is_duplicate(text, texts[c.doc_id][c.char_start:c.char_end])
+             if _is_duplicate(text, documents[c.doc_id].text[c.char_start:c.char_end])
              or (c.doc_id == candidate.doc_id and c.char_start < candidate.char_end and candidate.char_start < c.char_end)),
             None,
         )
@@ -356,23 +355,20 @@ def decide(index: Index, evidence: Evidence, *, top: int = 5, threshold: float =
         chosen.sort(key=lambda c: (_date_key(c.date), -c.score))
     else:
         chosen = _select(candidates, documents, top, per_document=False)
-    meta = index.store.document_meta(c.doc_id for c in chosen)
     numbers: dict[str, int] = {}
     extracts = []
     for candidate in chosen:
-        info = meta[candidate.doc_id]
+        document = documents[candidate.doc_id]
         number = numbers.setdefault(candidate.doc_id, len(numbers) + 1)
-        page = None
-        if info["pages"]:
-            page = sum(1 for start in info["pages"] if start <= candidate.char_start)
         extracts.append(
             Extract(
                 citation=number,
-                text=documents[candidate.doc_id][candidate.char_start:candidate.char_end],
-                doc_id=candidate.doc_id, path=info["path"],
+                text=document.text[candidate.char_start:candidate.char_end],
+                doc_id=candidate.doc_id, path=document.path,
                 char_start=candidate.char_start, char_end=candidate.char_end,
-                score=candidate.score, title=info["title"], date=info["date"], source=info["source"],
-                url=info["url"], speaker=candidate.speaker, page=page, passage_id=candidate.passage.passage_id,
+                score=candidate.score, title=document.title, date=document.date, source=document.source,
+                url=document.url, speaker=candidate.speaker, page=document.page_at(candidate.char_start),
+                passage_id=candidate.passage.passage_id,
             )
         )
     return Answer(

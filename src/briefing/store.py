@@ -129,24 +129,6 @@ class Store:
         row = rows[0]
         return Document(*row[:8], pages=tuple(json.loads(row[8])))
 
-    def document_meta(self, doc_ids: Iterable[str]) -> dict[str, dict]:
-        """Metadata (no text) of several documents."""
-        ids = list(dict.fromkeys(doc_ids))
-        out: dict[str, dict] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows = self._rows(
-                f"SELECT doc_id, path, title, date, source, url, pages FROM documents "
-                f"WHERE doc_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            for row in rows:
-                out[row[0]] = {
-                    "path": row[1], "title": row[2], "date": row[3], "source": row[4], "url": row[5],
-                    "pages": tuple(json.loads(row[6])),
-                }
-        return out
-
     def passages(self, passage_ids: Iterable[int]) -> dict[int, Passage]:
         """Passages by id (missing ids are left out)."""
         ids = list(dict.fromkeys(int(i) for i in passage_ids))
