@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 
@@ -67,23 +68,34 @@ class _Candidate:
 
 
 class _SentenceVectors:
-    """A small LRU cache of sentence vectors, so repeated passages are embedded once."""
+    """An LRU cache of sentence vectors, so sentences seen before are not embedded again.
+
+    Keyed by the model's identity and the sentence text, so a rebuilt index (a
+    changed document keeps its id) or another model can never get a stale vector.
+    Thread-safe: the chat answers several questions at once.
+    """
 
     def __init__(self, capacity: int = 20000):
         self.capacity = capacity
-        self._cache: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def get(self, index: Index, keys: list[tuple[str, int, int]], texts: list[str]) -> np.ndarray:
-        missing = [i for i, key in enumerate(keys) if key not in self._cache]
+    def get(self, embedder, texts: list[str]) -> np.ndarray:
+        identity = embedder.identity
+        with self._lock:
+            found = {text: self._cache[(identity, text)] for text in texts if (identity, text) in self._cache}
+            for text in found:
+                self._cache.move_to_end((identity, text))
+        missing = list(dict.fromkeys(text for text in texts if text not in found))
         if missing:
-            vectors = index.embedder.encode([texts[i] for i in missing])
-            for i, vector in zip(missing, vectors):
-                self._cache[keys[i]] = vector
-        for key in keys:
-            self._cache.move_to_end(key)
-        while len(self._cache) > self.capacity:
-            self._cache.popitem(last=False)
-        return np.vstack([self._cache[key] for key in keys]) if keys else np.zeros((0, 1), dtype=np.float32)
+            encoded = dict(zip(missing, embedder.encode(missing)))
+            found.update(encoded)
+            with self._lock:
+                for text, vector in encoded.items():
+                    self._cache[(identity, text)] = vector
+                while len(self._cache) > self.capacity:
+                    self._cache.popitem(last=False)
+        return np.vstack([found[text] for text in texts])
 
 
 _SENTENCE_VECTORS = _SentenceVectors()
@@ -154,7 +166,7 @@ def _candidates(index: Index, question_vector: np.ndarray, hits, documents: dict
             owners.append((hit, passage, sentence.speaker))
     if not keys:
         return []
-    cosines = _SENTENCE_VECTORS.get(index, keys, texts) @ question_vector
+    cosines = _SENTENCE_VECTORS.get(index.embedder, texts) @ question_vector
     out = []
     for key, cosine, (hit, passage, speaker) in zip(keys, cosines, owners):
         score = SENTENCE_WEIGHT * float(cosine) + (1 - SENTENCE_WEIGHT) * hit.dense
