@@ -215,3 +215,48 @@ def test_killed_build_leaves_previous_index_usable_and_next_build_completes(tmp_
     report = json.loads(finished.stdout)
     assert len(report["added"]) == 80 and report["unchanged"] == 1
     assert sorted(p.name for p in index_dir.glob("gen-*")) == [read_manifest(index_dir).generation]
+
+
+class RecordingEmbedder:
+    """The real model, recording every text it embeds."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.encoded: list[str] = []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def encode(self, texts, **kwargs):
+        self.encoded.extend(texts)
+        return self.inner.encode(texts, **kwargs)
+
+
+def test_incremental_updates_with_the_real_model(tmp_path, real_embedder):
+    """Add, change, remove and append with all-MiniLM-L6-v2; only the changed documents are embedded,
+    and the answers follow the change."""
+    from briefing.answering import answer
+
+    corpus = make_corpus(tmp_path)
+    index_dir = tmp_path / "index"
+    build_index(corpus, index_dir, embedder=RecordingEmbedder(real_embedder), **quiet())
+
+    (corpus / "a.md").write_text("---\ntitle: A\ndate: 2021-01-02\n---\nAlpha announced new sanctions on Freedonia.\n")
+    (corpus / "b.txt").unlink()
+    (corpus / "d.md").write_text("Delta reports that the Sylvanian embassy reopened in June.")
+    with open(corpus / "c.jsonl", "a") as handle:
+        handle.write(json.dumps({"_id": "r9", "date": "2022-03-01", "text": "Record nine covers Arctic fisheries."}) + "\n")
+    recorder = RecordingEmbedder(real_embedder)
+    report = build_index(corpus, index_dir, embedder=recorder, **quiet())
+    assert (sorted(report.added), report.changed, report.removed) == (["c.jsonl#r9", "d.md"], ["a.md"], ["b.txt"])
+    assert sorted(recorder.encoded) == sorted([
+        "Alpha announced new sanctions on Freedonia.",
+        "Delta reports that the Sylvanian embassy reopened in June.",
+        "Record nine covers Arctic fisheries.",
+    ])
+    index = load_index(index_dir, embedder=real_embedder)
+    assert index.vectors.ntotal == index.store.counts()[1]
+    reply = answer(index, "Which embassy reopened?", threshold=-1.0, top=1)
+    assert reply.extracts[0].doc_id == "d.md"
+    reply = answer(index, "What bravo paragraph discusses missiles?", threshold=-1.0, top=3)
+    assert all(e.doc_id != "b.txt" for e in reply.extracts)
