@@ -226,18 +226,24 @@ class Evidence:
         return max(values, default=0.0)
 
 
+def applied_filters(question: str, filters: Filters | None) -> Filters | None:
+    """The filters a question runs under: the given ones, plus the one date range the
+    question states when no dates were given (see ``question.date_filter``)."""
+    applied = filters or Filters()
+    if not (applied.since or applied.until):
+        stated = date_filter(question)
+        if stated:
+            applied = Filters(stated.since, stated.until, applied.source)
+    return applied if applied else None
+
+
 def gather(index: Index, question: str, *, filters: Filters | None = None, context: str | None = None,
            mode: str = "hybrid") -> Evidence:
     """Retrieve and score candidate sentences for ``question`` (no decision yet)."""
     question = question.strip()
     if not question:
         raise ValueError("the question is empty.")
-    applied = filters or Filters()
-    if not (applied.since or applied.until):
-        stated = date_filter(question)
-        if stated:
-            applied = Filters(stated.since, stated.until, applied.source)
-    applied = applied if applied else None
+    applied = applied_filters(question, filters)
     timeline = is_change_question(question)
     query = f"{context.strip()} {question}" if context else question
     question_vector = index.encode_query(query)

@@ -112,19 +112,6 @@ class EvalResult:
         }
 
 
-class _PassageSpans:
-    """Offsets of every passage of a document, from the index's store."""
-
-    def __init__(self, index):
-        self._store = index.store
-
-    def of(self, doc_id: str) -> list[tuple[int, int, int]]:
-        return self._store.passage_spans(doc_id)
-
-    def close(self) -> None:
-        """Nothing to release: the store belongs to the index."""
-
-
 def _answer_at(index, question: str, threshold: float, filters, mode: str):
     """The bot's answer at ``threshold`` (None when it abstains), its best-extract score and
     whether the evidence check (key terms and answer type, independent of the threshold) passed.
@@ -143,22 +130,10 @@ def _answer_at(index, question: str, threshold: float, filters, mode: str):
     return (None if reply.abstained else reply), best, supported
 
 
-def _question_filters(question: str, filters):
-    from ..question import date_filter
-    from ..retrieval import Filters
-
-    applied = filters or Filters()
-    if not (applied.since or applied.until):
-        stated = date_filter(question)
-        if stated:
-            applied = Filters(stated.since, stated.until, applied.source)
-    return applied if applied else None
-
-
 def evaluate_question(index, gold: GoldQuestion, *, threshold: float, filters=None, mode: str = "hybrid",
-                      locator: EvidenceLocator | None = None, passage_spans: _PassageSpans | None = None
-                      ) -> QuestionResult:
+                      locator: EvidenceLocator | None = None) -> QuestionResult:
     """Retrieve, answer and score one gold question (see the module docstring)."""
+    from ..answering import applied_filters
     from ..retrieval import retrieve
 
     started = time.perf_counter()
@@ -166,17 +141,12 @@ def evaluate_question(index, gold: GoldQuestion, *, threshold: float, filters=No
     spans, unlocated = locator.locate(gold)
     result = QuestionResult(gold.id, gold.kind, gold.question, len(gold.evidence), unlocated)
     if gold.answerable:
-        own_spans = passage_spans or _PassageSpans(index)
-        try:
-            relevant = {
-                pid for doc_id in {s.doc_id for s in spans} for pid, start, end in own_spans.of(doc_id)
-                if quotes_overlapped(spans, doc_id, start, end)
-            }
-        finally:
-            if passage_spans is None:
-                own_spans.close()
+        relevant = {
+            pid for doc_id in {s.doc_id for s in spans} for pid, start, end in index.store.passage_spans(doc_id)
+            if quotes_overlapped(spans, doc_id, start, end)
+        }
         result.relevant_passages = len(relevant)
-        hits = retrieve(index, gold.question, k=RETRIEVAL_DEPTH, filters=_question_filters(gold.question, filters),
+        hits = retrieve(index, gold.question, k=RETRIEVAL_DEPTH, filters=applied_filters(gold.question, filters),
                         mode=mode)
         passages = index.store.passages(hit.passage_id for hit in hits)
         for hit in hits:
@@ -244,16 +214,12 @@ def evaluate(index, questions: list[GoldQuestion], *, threshold: float | None = 
     threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     started = time.perf_counter()
     locator = EvidenceLocator(index)
-    passage_spans = _PassageSpans(index)
     results = []
-    try:
-        for number, gold in enumerate(questions, start=1):
-            results.append(evaluate_question(index, gold, threshold=threshold, filters=filters, mode=mode,
-                                             locator=locator, passage_spans=passage_spans))
-            if progress:
-                progress(number, len(questions), gold.id)
-    finally:
-        passage_spans.close()
+    for number, gold in enumerate(questions, start=1):
+        results.append(evaluate_question(index, gold, threshold=threshold, filters=filters, mode=mode,
+                                         locator=locator))
+        if progress:
+            progress(number, len(questions), gold.id)
     metrics, abstention, verbatim, extracts = score(results)
     return EvalResult(name, threshold, mode, results, metrics, abstention, verbatim, extracts,
                       time.perf_counter() - started)
