@@ -56,7 +56,7 @@ class CachingEmbedder:
         from briefing.index import load_index
 
         index = load_index(index_dir, embedder=inner)
-        rows = index.store._rows("SELECT passage_id, text FROM passages")
+        rows = [(pid, text) for pid, _, text in index.store.passage_texts()]
         ids, matrix = index.vectors.all_vectors()
         position = {int(i): n for n, i in enumerate(ids)}
         cache = {text: np.array(matrix[position[pid]]) for pid, text in rows}

@@ -200,10 +200,10 @@ def stage_build(config: dict) -> dict:
     import numpy as np
     import torch
 
-    from briefing.embedder import Embedder
+    from briefing.index.embedder import Embedder
     from briefing.index import load_index
-    from briefing.indexer import build_index
-    from briefing.manifest import read_manifest
+    from briefing.index import build_index
+    from briefing.index.manifest import read_manifest
 
     result: dict = {"torch_threads": torch.get_num_threads()}
     started = time.perf_counter()
@@ -232,9 +232,8 @@ def stage_build(config: dict) -> dict:
 
     if config.get("raw_encode"):
         index = load_index(index_dir, embedder=embedder)
-        rows = index.store._rows("SELECT text FROM passages ORDER BY passage_id")
+        texts = [text for _, _, text in index.store.passage_texts()]
         index.close()
-        texts = [row[0] for row in rows]
         started = time.perf_counter()
         embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True,
                               convert_to_numpy=True, show_progress_bar=False)
@@ -257,8 +256,7 @@ def stage_build(config: dict) -> dict:
     finally:
         (corpus / "added.jsonl").unlink()
     index = load_index(index_dir, embedder=embedder)
-    texts = [row[0] for row in index.store._rows(
-        "SELECT text FROM passages WHERE doc_id = ? ORDER BY ordinal", ("added.jsonl#benchmark-added-1",))]
+    texts = [text for _, doc_id, text in index.store.passage_texts() if doc_id == "added.jsonl#benchmark-added-1"]
     index.close()
     timings = []
     for _ in range(3):
@@ -282,10 +280,10 @@ def stage_serve(config: dict) -> dict:
 
     torch.set_num_threads(1)
     faiss.omp_set_num_threads(1)
-    from briefing import vectors
-    from briefing.answering import answer
+    from briefing.index import vectors
+    from briefing.answer import answer
     from briefing.index import load_index
-    from briefing.retrieval import retrieve
+    from briefing.answer.retrieve import retrieve
 
     result: dict = {}
     started = time.perf_counter()
@@ -384,7 +382,7 @@ def stage_serve(config: dict) -> dict:
 
 def stage_cold(config: dict) -> dict:
     """Process start -> imports -> load_index -> first answer()."""
-    from briefing.answering import answer
+    from briefing.answer import answer
     from briefing.index import load_index
 
     imported = time.time()
@@ -407,7 +405,7 @@ def stage_onnx(config: dict) -> dict:
     import sentence_transformers
     import transformers
 
-    from briefing.embedder import Embedder
+    from briefing.index.embedder import Embedder
     from briefing.index import load_index
 
     result: dict = {"sentence_transformers": sentence_transformers.__version__,
@@ -416,9 +414,8 @@ def stage_onnx(config: dict) -> dict:
     int8 = Embedder(backend="onnx-int8")
     result["identities"] = [fp32.identity, int8.identity]
     source = load_index(Path(config["index"]), embedder=fp32)
-    rows = source.store._rows("SELECT text FROM passages ORDER BY passage_id")
+    texts = [text for _, _, text in source.store.passage_texts()][: config.get("passages", 2000)]
     source.close()
-    texts = [row[0] for row in rows][: config.get("passages", 2000)]
     for name, embedder in (("torch", fp32), ("onnx_int8", int8)):
         started = time.perf_counter()
         embedder.encode(["warm up"])
@@ -436,7 +433,7 @@ def stage_onnx(config: dict) -> dict:
                   min_cosine=round(float(cosines.min()), 4))
     if config.get("scifact"):
         from briefing.evaluation.beir import evaluate_beir, load_beir, prepare_index
-        from briefing.indexer import IndexBusyError
+        from briefing.errors import IndexBusyError
 
         dataset = load_beir(SCIFACT, "test")
         for name, embedder, cache in (("torch", fp32, config.get("scifact_cache_torch")),

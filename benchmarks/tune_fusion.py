@@ -18,8 +18,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from briefing.answer.retrieve import fuse  # noqa: E402  (the fusion `briefing ask` uses, not a copy)
 from briefing.evaluation.beir import load_beir, prepare_index, score_runs  # noqa: E402
-from briefing.retrieval import _minmax  # noqa: E402
 from briefing.textfold import fts_match_query  # noqa: E402
 
 DEPTH = 300
@@ -53,12 +53,6 @@ def doc_run(fused: dict[int, float], doc_of: dict[int, str]) -> list[str]:
     return ranked
 
 
-def fuse(dense: dict[int, float], lexical: dict[int, float], weight: float) -> dict[int, float]:
-    dense_norm, lexical_norm = _minmax(dense), _minmax(lexical)
-    return {pid: weight * dense_norm.get(pid, 0.0) + (1 - weight) * lexical_norm.get(pid, 0.0)
-            for pid in set(dense) | set(lexical)}
-
-
 def runs_for(lists, doc_of, weight: float | None, mode: str) -> dict[str, list[str]]:
     runs = {}
     for qid, (dense, lexical) in lists.items():
@@ -80,7 +74,7 @@ def main() -> int:
     started = time.perf_counter()
     index = prepare_index(args.beir, cache=args.cache, log=lambda m: print(m, file=sys.stderr))
     train, test = load_beir(args.beir, "train"), load_beir(args.beir, "test")
-    rows = index.store._rows("SELECT passage_id, doc_id FROM passages")
+    rows = [(pid, doc_id) for pid, doc_id, _ in index.store.passage_texts()]
     doc_of = {pid: doc.split("#", 1)[1] for pid, doc in rows}
     train_lists = candidate_lists(index, train.queries)
     sweep = []

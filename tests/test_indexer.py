@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from briefing.chunking import ChunkingParams
+from briefing.corpus.chunking import ChunkingParams
 from briefing.index import load_index
-from briefing.indexer import CorpusEmptyError, IndexBusyError, build_index
-from briefing.manifest import IndexMismatchError, IndexNotFoundError, read_manifest
+from briefing.errors import CorpusEmptyError, IndexBusyError
+from briefing.index import build_index
+from briefing.errors import IndexMismatchError, IndexMissingError
+from briefing.index.manifest import read_manifest
 from conftest import CORPUS, REPO, STATE_DEPT, FakeEmbedder
 
 
@@ -29,7 +31,7 @@ def make_corpus(root: Path) -> Path:
     corpus.mkdir()
     (corpus / "a.md").write_text("---\ntitle: A\ndate: 2021-01-02\n---\nAlpha talks about tariffs. Alpha again.\n")
     (corpus / "b.txt").write_text("Bravo discusses missiles and NATO.\n\nSecond paragraph of bravo.")
-    records = [{"_id": f"r{i}", "title": f"R{i}", "date": "2022-02-0%d" % (i + 1), "text": f"Record {i} on topic {i}."}
+    records = [{"_id": f"r{i}", "title": f"R{i}", "date": f"2022-02-0{i + 1}", "text": f"Record {i} on topic {i}."}
                for i in range(3)]
     (corpus / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     return corpus
@@ -85,7 +87,7 @@ def test_passages_and_vectors_agree_after_updates(tmp_path):
     (corpus / "a.md").write_text("Changed alpha.")
     build_index(corpus, index_dir, embedder=FakeEmbedder(), **quiet())
     index = load_index(index_dir, embedder=FakeEmbedder())
-    ids = [row[0] for row in index.store._rows("SELECT passage_id FROM passages")]
+    ids = index.store.passage_ids()
     for passage_id in ids:
         index.vectors.reconstruct(passage_id)  # raises if the vector is missing
     assert index.vectors.ntotal == len(ids)
@@ -135,7 +137,7 @@ def test_chunking_or_model_change_forces_announced_full_rebuild(tmp_path):
 
 
 def test_schema_mismatch_and_missing_index_are_named_errors(tmp_path):
-    with pytest.raises(IndexNotFoundError, match="briefing index"):
+    with pytest.raises(IndexMissingError, match="briefing index"):
         load_index(tmp_path / "nothing", embedder=FakeEmbedder())
     corpus = make_corpus(tmp_path)
     build_index(corpus, tmp_path / "index", embedder=FakeEmbedder(), **quiet())
@@ -235,7 +237,7 @@ class RecordingEmbedder:
 def test_incremental_updates_with_the_real_model(tmp_path, real_embedder):
     """Add, change, remove and append with all-MiniLM-L6-v2; only the changed documents are embedded,
     and the answers follow the change."""
-    from briefing.answering import answer
+    from briefing.answer import answer
 
     corpus = make_corpus(tmp_path)
     index_dir = tmp_path / "index"

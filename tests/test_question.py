@@ -2,7 +2,7 @@
 
 import pytest
 
-from briefing.question import DateRange, date_filter, is_change_question
+from briefing.answer.question import DateRange, date_filter, is_change_question
 from briefing.textfold import fold_for_lexical, lexical_terms
 
 

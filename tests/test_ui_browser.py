@@ -48,7 +48,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, real_embedder):
-    from briefing.ui import build_app, launch, prepare
+    from briefing.ui.app import build_app, launch, prepare
 
     folder = tmp_path_factory.mktemp("ui-browser")
     corpus = folder / "corpus"
@@ -167,7 +167,7 @@ def test_abstention_shows_only_the_fixed_message(page):
 def test_rebuild_when_busy_says_so_and_the_chat_still_answers(server):
     from gradio_client import Client
 
-    from briefing.ui import BUSY
+    from briefing.ui.app import BUSY
 
     client = Client(server["url"], verbose=False)
     holder = server["holder"]

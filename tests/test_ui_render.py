@@ -9,10 +9,10 @@ import pytest
 
 from briefing import phrases
 from briefing.records import Answer, Document, Extract
-from briefing.ui_files import MAX_UPLOAD_BYTES, UploadRejected, add_to_corpus, safe_file_name
-from briefing.ui_render import (
-    follow_up_context, is_follow_up, location, render_answer, render_source, render_transcript,
-)
+from briefing.errors import UploadRejected
+from briefing.ui.uploads import MAX_UPLOAD_BYTES, add_to_corpus, safe_file_name
+from briefing.ui.followup import follow_up_context, is_follow_up
+from briefing.ui.render import location, render_answer, render_source, render_transcript
 
 HOSTILE = (
     "Talks ended <script>window.__xss=1</script> with <img src=x onerror=\"window.__xss=2\"> "
@@ -180,22 +180,24 @@ def test_add_to_corpus_writes_only_inside_the_corpus(tmp_path):
     assert sorted(p.name for p in outside.iterdir()) == ["big.txt", "note.md"]
 
 
-def test_index_holder_swaps_and_refuses_a_second_rebuild(tmp_path):
-    from briefing.indexer import IndexBusyError
-    from briefing.ui import IndexHolder
+def test_index_holder_swaps_and_a_second_rebuild_is_refused(tmp_path):
+    from briefing.ui.service import BUSY, IndexHolder, add_and_rebuild
 
     first, second = object(), object()
     holder = IndexHolder(first, tmp_path / "corpus", tmp_path / "index")
     assert holder.swap(second) is first and holder.index is second
+    upload = tmp_path / "note.md"
+    upload.write_text("A note.", encoding="utf-8")
     with holder.rebuild_lock:
-        with pytest.raises(IndexBusyError, match="already running"):
-            holder.rebuild()
+        outcome = add_and_rebuild(holder, [upload])
+    assert outcome.busy and not outcome.ok and not outcome.rebuilt and outcome.lines == [BUSY]
+    assert not (tmp_path / "corpus").exists()  # nothing was copied while another rebuild ran
 
 
 def test_filters_from_the_controls():
     import gradio as gr
 
-    from briefing.ui import ALL_SOURCES, make_filters
+    from briefing.ui.app import ALL_SOURCES, make_filters
 
     assert make_filters("", " ", ALL_SOURCES) is None
     filters = make_filters("2021", "2022-05", "Wire")

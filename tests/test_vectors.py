@@ -10,7 +10,7 @@ import json
 import numpy as np
 import pytest
 
-from briefing import vectors
+from briefing.index import vectors
 
 DIM = 32
 
@@ -137,8 +137,8 @@ def test_an_ivf_from_another_build_is_ignored(tmp_path, small_limit):
 
 def test_build_index_records_the_faiss_type_and_stays_incremental(tmp_path, fake_embedder, monkeypatch):
     from briefing.index import load_index
-    from briefing.indexer import build_index
-    from briefing.retrieval import retrieve
+    from briefing.index import build_index
+    from briefing.answer.retrieve import retrieve
 
     monkeypatch.setattr(vectors, "EXACT_LIMIT", 150)
     corpus = tmp_path / "corpus"

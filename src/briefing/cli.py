@@ -1,8 +1,10 @@
 """The ``briefing`` command: index, ask, eval, serve.
 
 Exit codes: 0 success, 2 usage or bad input (message on stderr), 1 anything else.
-Expected problems (no index yet, empty corpus, another model) print one line,
-never a traceback.
+Expected problems (no index yet, empty corpus, another model) are
+:class:`~briefing.errors.BriefingError` exceptions: they print one line, never
+a traceback, and exit with the error's ``exit_code``.  Anything else is a bug
+and shows its traceback.
 """
 
 from __future__ import annotations
@@ -13,39 +15,17 @@ import os
 import sys
 from pathlib import Path
 
+from .answer import DEFAULT_THRESHOLD, answer
+from .cli_common import add_filter_args, log
+from .cli_common import filters_from_args as filters_from_args
+from .errors import BriefingError, UsageError
+from .evaluation.cli import add_eval_parser, run_eval
+from .index import build_index, load_index
+
+# Read by huggingface_hub and transformers when the model first loads (they are imported lazily).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-
-class UsageError(Exception):
-    """Bad input from the user: exit code 2."""
-
-
-def _date_arg(value: str) -> str:
-    from .corpus import CorpusError, normalise_date
-
-    try:
-        normalised = normalise_date(value, "date")
-    except CorpusError as error:
-        raise argparse.ArgumentTypeError(str(error)) from error
-    return normalised
-
-
-def _add_filter_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--since", type=_date_arg, help="only documents dated on or after this date (YYYY[-MM[-DD]])")
-    parser.add_argument("--until", type=_date_arg, help="only documents dated on or before this date")
-    parser.add_argument("--source", help="only documents whose source contains this text")
-
-
-def filters_from_args(args):
-    """Filters from --since/--until/--source; partial dates cover their whole period."""
-    from .question import period_bounds
-    from .retrieval import Filters
-
-    since = period_bounds(args.since)[0] if args.since else None
-    until = period_bounds(args.until)[1] if args.until else None
-    return Filters(since, until, args.source)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,11 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
     ask.add_argument("--model", help="the model folder, if it moved since the build")
     ask.add_argument("--threshold", type=float, help="abstention threshold (default: the calibrated one)")
-    _add_filter_args(ask)
+    add_filter_args(ask)
     ask.add_argument("question", nargs="+", help="the question; a lone '-' reads one question a line from stdin")
 
-    from .evaluation.cli import add_eval_parser
-    add_eval_parser(commands, _add_filter_args)
+    add_eval_parser(commands)
 
     serve = commands.add_parser("serve", help="update the index, then serve the chat UI")
     serve.add_argument("--corpus", type=Path, default=Path("corpus"))
@@ -84,11 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_index(args) -> int:
-    from .indexer import build_index
-
-    def log(message: str) -> None:
-        print(message, file=sys.stderr)
-
     report = build_index(args.corpus, args.index, model_path=args.model, backend=args.backend, full=args.full,
                          show_bar=sys.stderr.isatty() or bool(os.environ.get("BRIEFING_PROGRESS")), log=log)
     for skipped in report.skipped:
@@ -110,9 +84,6 @@ def _questions(words: list[str]) -> list[str]:
 
 
 def _run_ask(args) -> int:
-    from .answering import DEFAULT_THRESHOLD, answer
-    from .index import load_index
-
     if args.top < 1:
         raise UsageError("--top must be at least 1")
     questions = _questions(args.question)
@@ -129,7 +100,7 @@ def _run_ask(args) -> int:
 
 
 def _run_serve(args) -> int:
-    from .ui import serve
+    from .ui.app import serve  # lazy: gradio takes seconds to import; only `serve` needs it
 
     auth = args.auth or os.environ.get("BRIEFING_AUTH")
     if auth and ":" not in auth:
@@ -141,26 +112,14 @@ def _run_serve(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``briefing`` console command; returns the exit code."""
-    from .corpus import CorpusError
-    from .embedder import ModelError
-    from .indexer import CorpusEmptyError
-    from .manifest import IndexError_
-
     parser = build_parser()
     args = parser.parse_args(argv)
-    runners = {"index": _run_index, "ask": _run_ask, "serve": _run_serve}
-    if args.command == "eval":
-        from .evaluation.cli import run_eval as runner
-    else:
-        runner = runners[args.command]
+    runners = {"index": _run_index, "ask": _run_ask, "serve": _run_serve, "eval": run_eval}
     try:
-        return runner(args)
-    except (UsageError, CorpusEmptyError, CorpusError, ValueError) as error:
+        return runners[args.command](args)
+    except BriefingError as error:
         print(f"briefing {args.command}: {error}", file=sys.stderr)
-        return 2
-    except (IndexError_, ModelError) as error:
-        print(f"briefing {args.command}: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
     except KeyboardInterrupt:
         print(f"briefing {args.command}: interrupted", file=sys.stderr)
         return 1

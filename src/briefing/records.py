@@ -176,3 +176,8 @@ class IndexManifest(_Record):
     documents: int
     passages: int
     faiss_type: str = "flat"
+
+
+def spans_overlap(start: int, end: int, other_start: int, other_end: int) -> bool:
+    """Do the half-open character spans [start, end) and [other_start, other_end) share a character?"""
+    return start < other_end and other_start < end

@@ -24,6 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..answer.retrieve import retrieve
+from ..corpus.chunking import ChunkingParams
+from ..errors import UsageError
+from ..index.build import build_index
+from ..index.embedder import Embedder
+from ..index.load import load_index
+from ..index.manifest import read_manifest
 from .metrics import MetricResult, mrr_at_k, ndcg_at_k, recall_at_k
 
 COLLECTION_NAME = "corpus.jsonl"
@@ -55,8 +62,6 @@ class BeirResult:
 
 
 def _require(path: Path, what: str) -> Path:
-    from ..cli import UsageError
-
     if not path.is_file():
         raise UsageError(f"{path} not found: a BEIR folder needs {what}")
     return path
@@ -64,8 +69,6 @@ def _require(path: Path, what: str) -> Path:
 
 def load_beir(folder: Path, split: str = "test") -> BeirDataset:
     """Queries and qrels of ``split``; raises UsageError when a file is missing or malformed."""
-    from ..cli import UsageError
-
     folder = Path(folder)
     _require(folder / "corpus.jsonl", "corpus.jsonl")
     qrels_path = _require(folder / "qrels" / f"{split}.tsv", f"qrels/{split}.tsv")
@@ -152,12 +155,6 @@ def prepare_index(folder: Path, *, cache: Path | None = None, embedder=None, tit
     The cache folder is ``<cache>/<hash>`` where the hash covers the corpus bytes,
     the model, the chunking parameters and ``title``.
     """
-    from ..chunking import ChunkingParams
-    from ..embedder import Embedder
-    from ..index import load_index
-    from ..indexer import build_index
-    from ..manifest import read_manifest
-
     corpus_path = Path(folder) / "corpus.jsonl"
     embedder = embedder or Embedder()
     key = corpus_hash(corpus_path, embedder.identity, json.dumps(ChunkingParams().to_dict(), sort_keys=True),
@@ -182,8 +179,6 @@ def prepare_index(folder: Path, *, cache: Path | None = None, embedder=None, tit
 
 def document_run(index, question: str, *, mode: str, depth: int = PASSAGES_PER_QUERY) -> list[str]:
     """Corpus ids ranked by their best passage's score under ``mode``."""
-    from ..retrieval import retrieve
-
     hits = retrieve(index, question, k=depth, mode=mode, candidates=depth)
     ranked: list[str] = []
     seen: set[str] = set()

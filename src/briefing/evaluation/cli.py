@@ -14,10 +14,20 @@ import json
 import sys
 from pathlib import Path
 
+from ..cli_common import add_filter_args, filters_from_args, log
+from ..errors import GoldSetError, UsageError
+from ..index.embedder import Embedder
+from ..index.load import load_index
+from .beir import evaluate_beir, load_beir, prepare_index
+from .calibration import calibrate
+from .gold import load_gold
+from .report import QUESTION_HEADER, calibration_text, plain_table, question_rows, summary_table, write_report
+from .runner import evaluate
+
 MODES = ("dense", "lexical", "hybrid")
 
 
-def add_eval_parser(commands, add_filter_args):
+def add_eval_parser(commands):
     """Register the ``eval`` sub-command on the ``briefing`` parser."""
     parser = commands.add_parser(
         "eval", help="evaluate retrieval and answers on a gold question set, or on a BEIR dataset",
@@ -47,15 +57,7 @@ def add_eval_parser(commands, add_filter_args):
     return parser
 
 
-def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def _run_beir(args) -> int:
-    from ..cli import UsageError
-    from ..embedder import Embedder
-    from .beir import evaluate_beir, load_beir, prepare_index
-
     if args.questions or args.calibrate or args.report:
         raise UsageError("--beir cannot be combined with --questions, --calibrate or --report")
     if not args.beir.is_dir():
@@ -63,7 +65,7 @@ def _run_beir(args) -> int:
     modes = list(MODES) if args.mode in (None, "all") else [args.mode]
     dataset = load_beir(args.beir, args.split)
     index = prepare_index(args.beir, cache=args.cache, embedder=Embedder(args.model) if args.model else None,
-                          log=_log, show_bar=sys.stderr.isatty())
+                          log=log, show_bar=sys.stderr.isatty())
     try:
         results, _ = evaluate_beir(index, dataset, modes)
     finally:
@@ -86,8 +88,6 @@ def _run_beir(args) -> int:
 
 
 def _pairs(args) -> list[tuple[Path, Path]]:
-    from ..cli import UsageError
-
     questions = args.questions or []
     if not questions:
         raise UsageError("give a gold set with --questions FILE (or a BEIR folder with --beir DIR)")
@@ -104,9 +104,6 @@ def _pairs(args) -> list[tuple[Path, Path]]:
 
 def run_eval(args) -> int:
     """Run ``briefing eval``; returns the exit code (UsageError for bad input)."""
-    from ..cli import UsageError, filters_from_args
-    from .gold import GoldSetError, load_gold
-
     if args.beir:
         return _run_beir(args)
     if args.mode == "all":
@@ -114,11 +111,6 @@ def run_eval(args) -> int:
     pairs = _pairs(args)
     if args.threshold is not None and not -1.0 <= args.threshold <= 1.0:
         raise UsageError("--threshold must be between -1 and 1")
-    from ..index import load_index
-    from .calibration import calibrate
-    from .report import QUESTION_HEADER, calibration_text, plain_table, question_rows, summary_table, write_report
-    from .runner import evaluate
-
     filters = filters_from_args(args) or None
     results = []
     loaded: dict[Path, object] = {}
@@ -133,7 +125,7 @@ def run_eval(args) -> int:
                 loaded[index_dir] = load_index(index_dir, model_path=args.model, embedder=embedder)
                 embedder = loaded[index_dir].embedder
             index = loaded[index_dir]
-            _log(f"evaluating {len(gold)} questions of {questions_path} on {index_dir}")
+            log(f"evaluating {len(gold)} questions of {questions_path} on {index_dir}")
             results.append(evaluate(index, gold, threshold=args.threshold, filters=filters,
                                     mode=args.mode or "hybrid", name=questions_path.stem))
     finally:
@@ -147,7 +139,7 @@ def run_eval(args) -> int:
     if args.report:
         path = write_report(results, calibration, args.report,
                             command="briefing eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "briefing eval")
-        _log(f"wrote {path}")
+        log(f"wrote {path}")
     if args.json:
         out = {"gold_sets": [r.to_dict() for r in results]}
         if len(results) == 1:

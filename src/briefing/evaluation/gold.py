@@ -18,11 +18,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import GoldSetError
+from ..records import spans_overlap
+
 KINDS = ("answerable", "unanswerable", "change")
-
-
-class GoldSetError(ValueError):
-    """A gold set line is malformed; the message names the file and line."""
 
 
 @dataclass(frozen=True)
@@ -150,4 +149,4 @@ class EvidenceLocator:
 def quotes_overlapped(spans: list[Span], doc_id: str, char_start: int, char_end: int) -> frozenset[int]:
     """Numbers of the gold quotes that the span [char_start, char_end) of ``doc_id`` overlaps."""
     return frozenset(s.quote for s in spans
-                     if s.doc_id == doc_id and s.char_start < char_end and char_start < s.char_end)
+                     if s.doc_id == doc_id and spans_overlap(s.char_start, s.char_end, char_start, char_end))

@@ -18,6 +18,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from ..records import spans_overlap  # noqa: F401  (re-exported: the metrics' notion of overlap)
+
 
 @dataclass(frozen=True)
 class MetricResult:
@@ -181,18 +183,25 @@ def abstention_scores(abstained: Mapping[str, bool], unanswerable: Mapping[str, 
     return AbstentionScores(tp, fp, fn, tn)
 
 
-def verbatim_rate(extracts: Mapping[str, Sequence[tuple[str, str]]]) -> MetricResult:
+def _is_verbatim(item) -> bool:
+    return item if isinstance(item, bool) else item[0] == item[1]
+
+
+def verbatim_rate(extracts: Mapping[str, Sequence[tuple[str, str] | bool]]) -> MetricResult:
     """Per query, the share of extracts whose text equals the source span.
 
     ``extracts[qid]`` holds ``(extract.text, document.text[char_start:char_end])``
-    pairs; a query without extracts is left out.  Anything below 1.0 is a bug.
+    pairs (or the result of that comparison); a query without extracts is left
+    out.  Anything below 1.0 is a bug.  ``verbatim_share`` gives the share over
+    all extracts.
     """
     return MetricResult("verbatim", {
-        qid: sum(text == source for text, source in pairs) / len(pairs)
-        for qid, pairs in extracts.items() if pairs
+        qid: sum(_is_verbatim(item) for item in items) / len(items)
+        for qid, items in extracts.items() if items
     })
 
 
-def spans_overlap(start: int, end: int, other_start: int, other_end: int) -> bool:
-    """Do the half-open character spans [start, end) and [other_start, other_end) share a character?"""
-    return start < other_end and other_start < end
+def verbatim_share(extracts: Mapping[str, Sequence[tuple[str, str] | bool]]) -> float:
+    """The share of all extracts (every query together) that are verbatim; 1.0 without extracts."""
+    items = [item for values in extracts.values() for item in values]
+    return sum(_is_verbatim(item) for item in items) / len(items) if items else 1.0

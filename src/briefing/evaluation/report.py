@@ -7,11 +7,12 @@ import zlib
 from pathlib import Path
 
 from .calibration import Calibration
+from .metrics import coverage_recall_at_k
 from .runner import RECALL_KS, EvalResult
 
 KIND_COLOURS = {"answerable": "#1b7837", "change": "#2166ac", "unanswerable": "#b2182b"}
 SUMMARY_ROWS = (
-    [("recall@%d" % k, "retrieval: share of gold quotes in the top %d passages" % k) for k in RECALL_KS]
+    [(f"recall@{k}", f"retrieval: share of gold quotes in the top {k} passages") for k in RECALL_KS]
     + [
         ("mrr@10", "retrieval: 1 / rank of the first passage holding a gold quote"),
         ("ndcg@10", "retrieval: nDCG of the top 10 passages (relevant = overlaps a gold quote)"),
@@ -107,7 +108,7 @@ def calibration_text(calibration: Calibration) -> str:
 
 
 def _pyplot():
-    import matplotlib
+    import matplotlib  # lazy: a heavy import, needed only when a report is written
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -120,8 +121,6 @@ def recall_curve_png(results: list[EvalResult], path: Path) -> None:
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(6, 4), dpi=110)
     ks = list(range(1, 11))
-    from .metrics import coverage_recall_at_k
-
     for result in results:
         answerable = [q for q in result.questions if q.answerable]
         covers = {q.id: [frozenset(p["quotes"]) for p in q.passages] for q in answerable}
@@ -222,7 +221,9 @@ def write_report(results: list[EvalResult], calibration: Calibration, folder: Pa
                                          for name, meaning in SUMMARY_ROWS]))
     lines += ["", "Questions: " + "; ".join(
         f"{r.name}: {len(r.questions)} ({', '.join(f'{n} {k}' for k, n in sorted(r.to_dict()['kinds'].items()))})"
-        for r in results) + f". Retrieval mode {results[0].mode}, abstention threshold {threshold:g}.", ""]
+        for r in results) + f". Retrieval mode {results[0].mode}, abstention threshold {threshold:g}.", "",
+              "Answer parameters (`briefing.answer.params.AnswerParams`): "
+              + ", ".join(f"`{key}` {value:g}" for key, value in results[0].params.items()) + ".", ""]
     lines += ["![recall@k](recall_at_k.png)", "", "## Abstention", "",
               "![best extract score by question kind](score_by_kind.png)", "",
               f"Calibrated threshold: **{calibration.threshold:g}** (maximises abstention {calibration.objective}; "

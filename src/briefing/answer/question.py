@@ -14,6 +14,8 @@ import calendar
 import re
 from dataclasses import dataclass
 
+from ..dates import month_period, next_day, previous_day
+
 MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
 MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
 
@@ -44,25 +46,6 @@ class DateRange:
     until: str | None
 
 
-def _period(year: int, month: int | None) -> tuple[str, str]:
-    if month is None:
-        return f"{year:04d}-01-01", f"{year:04d}-12-31"
-    last = calendar.monthrange(year, month)[1]
-    return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{last:02d}"
-
-
-def period_bounds(date: str) -> tuple[str, str]:
-    """First and last day of a ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` period.
-
-    >>> period_bounds("2022-02")
-    ('2022-02-01', '2022-02-28')
-    """
-    parts = date.split("-")
-    if len(parts) == 3:
-        return date, date
-    return _period(int(parts[0]), int(parts[1]) if len(parts) == 2 else None)
-
-
 def date_filter(question: str) -> DateRange | None:
     """The date range a question states unambiguously, else None."""
     matches = list(_DATE_RE.finditer(question))
@@ -72,29 +55,17 @@ def date_filter(question: str) -> DateRange | None:
         return None
     match = matches[0]
     month = MONTHS.get((match.group("month") or "").lower().rstrip("."))
-    start, end = _period(int(match.group("year")), month)
+    start, end = month_period(int(match.group("year")), month)
     prep = match.group("prep").lower()
     if prep in {"in", "during"}:
         return DateRange(start, end)
     if prep == "since":
         return DateRange(start, None)
     if prep == "after":
-        return DateRange(_next_day(end), None)
+        return DateRange(next_day(end), None)
     if prep == "before":
-        return DateRange(None, _previous_day(start))
+        return DateRange(None, previous_day(start))
     return DateRange(None, end)  # until, till, by
-
-
-def _next_day(day: str) -> str:
-    import datetime as dt
-
-    return (dt.date.fromisoformat(day) + dt.timedelta(days=1)).isoformat()
-
-
-def _previous_day(day: str) -> str:
-    import datetime as dt
-
-    return (dt.date.fromisoformat(day) - dt.timedelta(days=1)).isoformat()
 
 
 def is_change_question(question: str) -> bool:

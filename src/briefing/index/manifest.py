@@ -19,24 +19,13 @@ import os
 import tempfile
 from pathlib import Path
 
-from .records import IndexManifest
+from ..errors import IndexMismatchError
+from ..records import IndexManifest
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: documents carry date_start/date_end
 MANIFEST_NAME = "manifest.json"
 SQLITE_NAME = "passages.sqlite"
 FAISS_NAME = "vectors.faiss"
-
-
-class IndexError_(Exception):
-    """Base class for index problems that the CLI reports without a traceback."""
-
-
-class IndexNotFoundError(IndexError_):
-    """No complete index in the folder."""
-
-
-class IndexMismatchError(IndexError_):
-    """The index was built with another schema or model than the one asked for."""
 
 
 def read_manifest(index_dir: Path) -> IndexManifest | None:

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import IndexMismatchError, IndexMissingError
+from ..records import IndexManifest
 from . import vectors
 from .embedder import Embedder, backend_of, model_fingerprint
-from .manifest import FAISS_NAME, SQLITE_NAME, IndexMismatchError, IndexNotFoundError, read_manifest
-from .records import IndexManifest
+from .manifest import FAISS_NAME, SQLITE_NAME, read_manifest
 from .store import Store
 
 
@@ -51,13 +52,13 @@ def load_index(index_dir: Path | str = "index", *, model_path: str | Path | None
                embedder: Embedder | None = None) -> Index:
     """Open the index in ``index_dir`` with the model it was built with.
 
-    Raises IndexNotFoundError when there is no index yet and IndexMismatchError
+    Raises IndexMissingError when there is no index yet and IndexMismatchError
     when it was built with another schema or model than ``model_path``.
     """
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     if manifest is None:
-        raise IndexNotFoundError(f"no index in {index_dir}; build one with `briefing index --index {index_dir}`")
+        raise IndexMissingError(f"no index in {index_dir}; build one with `briefing index --index {index_dir}`")
     if embedder is None:
         path = Path(model_path) if model_path else Path(manifest.model_path)
         if not path.exists():

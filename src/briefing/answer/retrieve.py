@@ -11,13 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .index import Index
-from .records import Hit
-from .textfold import fts_match_query
+from ..errors import UsageError
+from ..index.load import Index
+from ..records import Hit
+from ..textfold import fts_match_query
+from .params import DEFAULT_PARAMS
 
 # Weight of the dense score in the hybrid sum; chosen on SciFact train (see README).
-DEFAULT_DENSE_WEIGHT = 0.75
-CANDIDATES = 100
+DEFAULT_DENSE_WEIGHT = DEFAULT_PARAMS.dense_weight
+CANDIDATES = DEFAULT_PARAMS.candidates
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,29 @@ class ScoredHit(Hit):
     lexical: float = 0.0
 
 
-def _minmax(values: dict[int, float]) -> dict[int, float]:
+def minmax(values: dict[int, float]) -> dict[int, float]:
+    """Scores rescaled to [0, 1] (all 1.0 when they are equal); {} for no scores."""
     if not values:
         return {}
     low, high = min(values.values()), max(values.values())
     if high - low < 1e-12:
         return {key: 1.0 for key in values}
     return {key: (value - low) / (high - low) for key, value in values.items()}
+
+
+def fuse(dense: dict, lexical: dict, dense_weight: float = DEFAULT_DENSE_WEIGHT) -> dict:
+    """Hybrid score of every id in ``dense`` or ``lexical``: min-max normalised weighted sum.
+
+    ``dense`` should hold a score for every id of the union (missing ids count as
+    the lowest); an id missing from ``lexical`` gets 0 for its lexical part.
+    """
+    union = set(dense) | set(lexical)
+    dense_norm = minmax({key: dense[key] for key in union if key in dense})
+    lexical_norm = minmax(lexical)
+    return {
+        key: dense_weight * dense_norm.get(key, 0.0) + (1 - dense_weight) * lexical_norm.get(key, 0.0)
+        for key in union
+    }
 
 
 def retrieve(
@@ -65,7 +83,7 @@ def retrieve(
 ) -> list[ScoredHit]:
     """The ``k`` best passages for ``question``; ``mode`` is ``dense``, ``lexical`` or ``hybrid``."""
     if mode not in {"dense", "lexical", "hybrid"}:
-        raise ValueError("mode must be 'dense', 'lexical' or 'hybrid'.")
+        raise UsageError("mode must be 'dense', 'lexical' or 'hybrid'.")
     allowed = index.store.passage_ids_where(**filters.to_dict()) if filters else None
     if allowed is not None and not allowed:
         return []
@@ -75,8 +93,7 @@ def retrieve(
     dense = dict(index.dense_search(query_vector, pool, allowed)) if mode != "lexical" else {}
     lexical: dict[int, float] = {}
     if mode != "dense":
-        allowed_set = set(allowed) if allowed is not None else None
-        lexical = dict(index.store.lexical_search(fts_match_query(question), pool, allowed_set))
+        lexical = dict(index.store.lexical_search(fts_match_query(question), pool, **(filters.to_dict() if filters else {})))
     union = set(dense) | set(lexical)
     missing = [pid for pid in union if pid not in dense]
     if missing:
@@ -88,12 +105,7 @@ def retrieve(
     elif mode == "lexical":
         fused = dict(lexical)
     else:
-        dense_norm = _minmax({pid: dense[pid] for pid in union})
-        lexical_norm = _minmax(lexical)
-        fused = {
-            pid: dense_weight * dense_norm.get(pid, 0.0) + (1 - dense_weight) * lexical_norm.get(pid, 0.0)
-            for pid in union
-        }
+        fused = fuse(dense, lexical, dense_weight)
     ranked = sorted(fused.items(), key=lambda item: -item[1])[:k]
     passages = index.store.passages(pid for pid, _ in ranked)
     return [

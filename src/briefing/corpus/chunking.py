@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 import blingfire
 
-from .records import Document, Sentence
+from ..records import Document, Sentence
 from .speakers import SpeakerTurns
 
 TokenCounter = Callable[[Sequence[str]], list[int]]

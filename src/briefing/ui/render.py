@@ -1,4 +1,4 @@
-"""HTML for the chat UI: answers, citations and the source view, plus the follow-up rule.
+"""HTML for the chat UI: answers, citations and the source view.
 
 Nothing here imports Gradio, so it is fast to test.  Every string that comes
 from a document (extract text, title, date, source, speaker, url, path) goes
@@ -15,74 +15,10 @@ import re
 from html import escape
 from urllib.parse import urlsplit
 
-from . import phrases
-from .records import Answer, Document, Extract
-
-# --- the follow-up rule ------------------------------------------------------
-
-FOLLOW_UP_OPENERS = (
-    "and", "but", "also", "what about", "how about", "what of", "same for", "then what", "so what",
-)
-BACK_REFERENCES = frozenset({
-    "he", "she", "it", "they", "them", "him", "her", "his", "hers", "its", "their", "theirs",
-    "this", "that", "these", "those", "there", "then", "same",
-})
-SHORT_QUESTION_WORDS = 6
-BARE_QUESTION_WORDS = 2
-_WORDS = re.compile(r"[\w'’-]+")
-
-
-def is_follow_up(question: str) -> bool:
-    """True when ``question`` reads as a follow-up to the previous question of the chat.
-
-    The rule, in order:
-
-    1. it opens with a continuation: "and", "but", "also", "what about", "how about",
-       "what of", "same for", "then what", "so what" (e.g. "and what did Turkey say?",
-       "What about Greece?");
-    2. or it is short (at most six words) and contains a word that points back:
-       he, she, it, they, them, him, her, his, hers, its, their, theirs, this, that,
-       these, those, there, then, same (e.g. "Why did they refuse?", "When was that?");
-    3. or it has at most two words ("Why?", "Since when?", "Greece?").
-
-    The first question of a conversation is never a follow-up.
-
-    A follow-up is answered with ``answer(index, question, context=...)`` where the
-    context is the previous question (see :func:`follow_up_context`); the context
-    only steers retrieval, and the answer is still made of verbatim extracts alone.
-
-    >>> is_follow_up("and what did Turkey say?"), is_follow_up("Did the US position change?")
-    (True, False)
-    """
-    words = [w.lower().strip("'’-") for w in _WORDS.findall(question)]
-    if not words:
-        return False
-    opening = " ".join(words[:2])
-    for opener in FOLLOW_UP_OPENERS:
-        if words[0] == opener or opening == opener:
-            return True
-    if len(words) <= BARE_QUESTION_WORDS:
-        return True
-    return len(words) <= SHORT_QUESTION_WORDS and any(w in BACK_REFERENCES for w in words)
-
-
-def follow_up_context(question: str, previous: list[tuple[str, str | None]]) -> str | None:
-    """The retrieval context for ``question`` given the earlier turns, or None.
-
-    ``previous`` holds ``(question, context)`` of the earlier turns, oldest first.
-    A follow-up gets the previous question as context; when that question was a
-    follow-up itself, its own context comes first, so "Did the US position change?",
-    "and Turkey?", "why?" keeps the subject without growing without bound (the
-    context is at most the last stand-alone question plus the previous question).
-    """
-    if not previous or not is_follow_up(question):
-        return None
-    last_question, last_context = previous[-1]
-    if last_context:
-        anchor = last_context.split("\n")[0]
-        return f"{anchor}\n{last_question}" if anchor != last_question else last_question
-    return last_question
-
+from .. import phrases
+from ..corpus.chunking import paragraphs
+from ..records import Answer, Document, Extract
+from .followup import FOLLOW_UP_NOTE
 
 # --- fixed UI words (labels, not answers) -------------------------------------
 
@@ -96,7 +32,6 @@ CHAT_EMPTY_TEXT = (
     "question, the reply says so."
 )
 PENDING = "Searching the sources…"
-FOLLOW_UP_NOTE = "Read as a follow-up to:"
 CONTEXT_CHARS = 700  # shown on each side of the extract in the source view, cut at paragraph ends
 
 
@@ -186,21 +121,6 @@ def _render_question(question: str, context: str | None) -> str:
 
 # --- the source view ----------------------------------------------------------
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-
-
-def paragraph_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each non-blank paragraph; paragraphs are separated by blank lines."""
-    spans, start = [], 0
-    for match in _PARAGRAPH_BREAK.finditer(text):
-        if text[start:match.start()].strip():
-            spans.append((start, match.start()))
-        start = match.end()
-    if text[start:].strip():
-        spans.append((start, len(text)))
-    return spans
-
-
 def locate(document: Document, extract: Extract) -> tuple[int, int] | None:
     """The extract's offsets in ``document``: the stored ones when they still hold, else the
     first verbatim occurrence, else None (the document changed since the answer)."""
@@ -213,7 +133,7 @@ def locate(document: Document, extract: Extract) -> tuple[int, int] | None:
 
 def location(document: Document, start: int, end: int) -> dict:
     """Where ``[start, end)`` lies: offsets, paragraph number of how many, percent, page."""
-    spans = paragraph_spans(document.text)
+    spans = paragraphs(document.text)
     paragraph = next((i + 1 for i, (s, e) in enumerate(spans) if s <= start < max(e, s + 1)), None)
     if paragraph is None:
         paragraph = sum(1 for s, _ in spans if s <= start) or 1
@@ -232,7 +152,7 @@ def location(document: Document, start: int, end: int) -> dict:
 def _window(text: str, start: int, end: int) -> tuple[int, int]:
     """The section shown around an extract: its paragraphs plus one paragraph on each side,
     cut to ``CONTEXT_CHARS`` on each side."""
-    spans = paragraph_spans(text)
+    spans = paragraphs(text)
     first = next((i for i, (s, e) in enumerate(spans) if e > start), len(spans) - 1)
     last = next((i for i, (s, e) in enumerate(spans) if e >= end), len(spans) - 1)
     first, last = max(first - 1, 0), min(last + 1, len(spans) - 1)

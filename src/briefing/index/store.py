@@ -1,6 +1,7 @@
 """Passage text and metadata in one SQLite file, beside the FAISS vectors.
 
-Tables: ``documents`` (text and metadata), ``passages`` (offsets, sentences and
+Tables: ``documents`` (text and metadata; ``date_start``/``date_end`` hold the
+period of the document's date, see :mod:`briefing.dates`), ``passages`` (offsets, sentences and
 speakers as JSON), ``passages_fts`` (an FTS5 table of folded passage text for
 lexical retrieval) and ``meta`` (counters).  Passage ids are the FAISS ids.
 """
@@ -13,20 +14,22 @@ import threading
 from pathlib import Path
 from typing import Iterable
 
-from .records import Document, Passage, Sentence
-from .textfold import fold_for_lexical
+from ..dates import period_bounds
+from ..records import Document, Passage, Sentence
+from ..textfold import fold_for_lexical
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY,
     path TEXT NOT NULL,
     title TEXT, date TEXT, source TEXT, url TEXT,
+    date_start TEXT, date_end TEXT,
     sha256 TEXT NOT NULL,
     pages TEXT NOT NULL DEFAULT '[]',
     text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_path ON documents(path);
-CREATE INDEX IF NOT EXISTS documents_date ON documents(date);
+CREATE INDEX IF NOT EXISTS documents_dates ON documents(date_start, date_end);
 CREATE TABLE IF NOT EXISTS passages (
     passage_id INTEGER PRIMARY KEY,
     doc_id TEXT NOT NULL REFERENCES documents(doc_id),
@@ -83,11 +86,11 @@ class Store:
     def add_document(self, document: Document, passages: list[Passage]) -> None:
         """Insert a document and its passages (ids already assigned)."""
         self._connection.execute(
-            "INSERT INTO documents(doc_id, path, title, date, source, url, sha256, pages, text) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO documents(doc_id, path, title, date, date_start, date_end, source, url, sha256, pages, text) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                document.doc_id, document.path, document.title, document.date, document.source,
-                document.url, document.sha256, json.dumps(list(document.pages)), document.text,
+                document.doc_id, document.path, document.title, document.date, *_period(document.date),
+                document.source, document.url, document.sha256, json.dumps(list(document.pages)), document.text,
             ),
         )
         self._connection.executemany(
@@ -166,35 +169,30 @@ class Store:
         A document with a partial date (``2021-05``) matches when its period
         overlaps the range; a document without a date never matches a date filter.
         """
-        clauses, params = [], []
-        if since:
-            clauses.append("d.date IS NOT NULL AND substr(d.date || '-12-31', 1, 10) >= ?")
-            params.append(since)
-        if until:
-            clauses.append("d.date IS NOT NULL AND d.date <= ?")
-            params.append(until)
-        if source:
-            clauses.append("lower(d.source) LIKE ?")
-            params.append(f"%{source.lower()}%")
-        where = " AND ".join(f"({c})" for c in clauses) or "1"
+        where, params = _filter_sql(since, until, source)
         rows = self._rows(
             f"SELECT p.passage_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE {where}", params
         )
         return [row[0] for row in rows]
 
-    def lexical_search(self, match_query: str, limit: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
-        """(passage_id, bm25 score, higher is better) from the FTS5 table."""
+    def lexical_search(self, match_query: str, limit: int, *, since: str | None = None, until: str | None = None,
+                       source: str | None = None) -> list[tuple[int, float]]:
+        """(passage_id, bm25 score, higher is better) from the FTS5 table, best first.
+
+        The filters (as in :meth:`passage_ids_where`) are part of the query, so the
+        ``limit`` best matches are the best matches among the allowed documents.
+        """
         if not match_query:
             return []
-        fetch = limit if allowed is None else max(limit * 20, 1000)
-        rows = self._rows(
-            "SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ? "
-            "ORDER BY bm25(passages_fts) LIMIT ?",
-            (match_query, fetch),
-        )
-        if allowed is not None:
-            rows = [row for row in rows if row[0] in allowed]
-        return [(int(r[0]), float(r[1])) for r in rows[:limit]]
+        sql = "SELECT rowid, -bm25(passages_fts) FROM passages_fts WHERE passages_fts MATCH ?"
+        params: list = [match_query]
+        if since or until or source:
+            where, filter_params = _filter_sql(since, until, source)
+            sql += (" AND rowid IN (SELECT p.passage_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
+                    f"WHERE {where})")
+            params.extend(filter_params)
+        rows = self._rows(sql + " ORDER BY bm25(passages_fts) LIMIT ?", [*params, limit])
+        return [(int(r[0]), float(r[1])) for r in rows]
 
     def term_passages(self, term: str, passage_ids: Iterable[int] | None = None) -> tuple[int, set[int]]:
         """(how many passages hold ``term``, which of ``passage_ids`` hold it), via FTS5.
@@ -223,9 +221,36 @@ class Store:
     def sources(self) -> list[str]:
         return [row[0] for row in self._rows("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL ORDER BY 1")]
 
-    def date_range(self) -> tuple[str | None, str | None]:
-        row = self._rows("SELECT min(date), max(date) FROM documents")[0]
-        return row[0], row[1]
+    def passage_ids(self) -> list[int]:
+        """Every passage id, in increasing order."""
+        return [row[0] for row in self._rows("SELECT passage_id FROM passages ORDER BY passage_id")]
+
+    def passage_texts(self) -> list[tuple[int, str, str]]:
+        """(passage_id, doc_id, text) of every passage, in increasing id order."""
+        return [tuple(row) for row in self._rows("SELECT passage_id, doc_id, text FROM passages ORDER BY passage_id")]
+
+
+def _period(date: str | None) -> tuple[str | None, str | None]:
+    return period_bounds(date) if date else (None, None)
+
+
+def _filter_sql(since: str | None, until: str | None, source: str | None) -> tuple[str, list]:
+    """A WHERE clause over ``documents d``: period overlap with [since, until], source substring.
+
+    ``since`` and ``until`` may be partial dates: ``since`` counts from the start
+    of its period, ``until`` to the end of its period.
+    """
+    clauses, params = [], []
+    if since:
+        clauses.append("d.date_end IS NOT NULL AND d.date_end >= ?")
+        params.append(period_bounds(since)[0])
+    if until:
+        clauses.append("d.date_start IS NOT NULL AND d.date_start <= ?")
+        params.append(period_bounds(until)[1])
+    if source:
+        clauses.append("lower(d.source) LIKE ?")
+        params.append(f"%{source.lower()}%")
+    return " AND ".join(f"({c})" for c in clauses) or "1", params
 
 
 def _lexical_text(document: Document, passage: Passage) -> str:

@@ -17,15 +17,12 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from .corpus import SUPPORTED_EXTENSIONS
+from ..corpus import SUPPORTED_EXTENSIONS
+from ..errors import UploadRejected
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_NAME_CHARS = 120
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()\-]*$")
-
-
-class UploadRejected(ValueError):
-    """An uploaded file that is not added to the corpus; the message says why."""
 
 
 def safe_file_name(name: str) -> str:

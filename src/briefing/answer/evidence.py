@@ -1,0 +1,104 @@
+"""Evidence: what retrieval found for one question, before the answer is decided.
+
+:func:`gather` retrieves passages (under the given filters, or the one date
+range the question states), scores their sentences (:mod:`.sentences`) and
+measures how much of the question's key terms each passage covers (IDF-weighted).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..errors import BadInputError
+from ..index.load import Index
+from ..records import Document
+from ..textfold import lexical_terms
+from .params import DEFAULT_PARAMS, AnswerParams
+from .question import date_filter, expected_answer_type, has_answer_type, is_change_question
+from .retrieve import Filters, retrieve
+from .sentences import Candidate, candidates
+
+def coverage(index: Index, query: str, passage_ids: list[int]) -> dict[int, float]:
+    """IDF-weighted share of the question's content words found in each passage.
+
+    1.0 when a passage (with its title) holds every content word of the
+    question, 0.0 when it holds none; rare words (names, codes, places) weigh
+    far more than common ones, and a word the corpus never uses weighs most.
+    """
+    terms = lexical_terms(query)
+    if not terms:
+        return {pid: 1.0 for pid in passage_ids}
+    total_passages = max(index.manifest.passages, 1)
+    weights: dict[str, float] = {}
+    holders: dict[str, set[int]] = {}
+    for term in terms:
+        frequency, found = index.store.term_passages(term, passage_ids)
+        weights[term] = math.log(1 + (total_passages - frequency + 0.5) / (frequency + 0.5))
+        holders[term] = found
+    total = sum(weights.values())
+    return {pid: sum(w for t, w in weights.items() if pid in holders[t]) / total for pid in passage_ids}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Everything retrieved for one question, before the answer is decided."""
+
+    question: str
+    query: str
+    filters: Filters | None
+    timeline: bool
+    candidates: list[Candidate]
+    documents: dict[str, Document]  # every document a retrieved passage belongs to
+    coverage: dict[int, float]
+    answer_type: str | None
+    params: AnswerParams = DEFAULT_PARAMS
+
+    @property
+    def best_score(self) -> float:
+        return self.candidates[0].score if self.candidates else -1.0
+
+    def support(self) -> float:
+        """The best key-term coverage among the best sentences that hold the expected answer type."""
+        values = [
+            self.coverage.get(c.passage.passage_id, 0.0)
+            for c in self.candidates[:self.params.evidence_candidates]
+            if has_answer_type(self.answer_type, self.documents[c.doc_id].text[c.char_start:c.char_end])
+        ]
+        return max(values, default=0.0)
+
+
+def applied_filters(question: str, filters: Filters | None) -> Filters | None:
+    """The filters a question runs under: the given ones, plus the one date range the
+    question states when no dates were given (see ``question.date_filter``)."""
+    applied = filters or Filters()
+    if not (applied.since or applied.until):
+        stated = date_filter(question)
+        if stated:
+            applied = Filters(stated.since, stated.until, applied.source)
+    return applied if applied else None
+
+
+def gather(index: Index, question: str, *, filters: Filters | None = None, context: str | None = None,
+           mode: str = "hybrid", params: AnswerParams = DEFAULT_PARAMS) -> Evidence:
+    """Retrieve and score candidate sentences for ``question`` (no decision yet).
+
+    Raises BadInputError for an empty question.
+    """
+    question = question.strip()
+    if not question:
+        raise BadInputError("the question is empty.")
+    applied = applied_filters(question, filters)
+    timeline = is_change_question(question)
+    query = f"{context.strip()} {question}" if context else question
+    question_vector = index.encode_query(query)
+    depth = params.timeline_passages if timeline else params.passages_to_read
+    hits = retrieve(index, query, k=depth, filters=applied, mode=mode, query_vector=question_vector,
+                    dense_weight=params.dense_weight, candidates=params.candidates)
+    documents = {doc_id: index.store.document(doc_id) for doc_id in {hit.doc_id for hit in hits}}
+    scored = candidates(index, question_vector, hits, documents, params)
+    return Evidence(
+        question=question, query=query, filters=applied, timeline=timeline, candidates=scored,
+        documents=documents, coverage=coverage(index, query, [hit.passage_id for hit in hits]),
+        answer_type=expected_answer_type(question), params=params,
+    )

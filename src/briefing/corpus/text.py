@@ -1,0 +1,36 @@
+"""``.md`` and ``.txt`` files, with optional YAML front matter (title, date, source, url)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from ..errors import CorpusError
+from ..records import Document
+from .documents import date_from_filename, decode, make_document, normalise_date
+
+TEXT_EXTENSIONS = {".md", ".txt"}
+_FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+def read_text(path: Path, relative: str) -> list[Document]:
+    text = decode(path.read_bytes())
+    meta: dict = {}
+    match = _FRONT_MATTER_RE.match(text)
+    if match:
+        try:
+            loaded = yaml.safe_load(match.group(1))
+        except yaml.YAMLError as error:
+            raise CorpusError(f"malformed front matter: {str(error).splitlines()[0]}") from error
+        if loaded is not None and not isinstance(loaded, dict):
+            raise CorpusError("malformed front matter: expected 'key: value' lines")
+        meta = loaded or {}
+        text = text[match.end():]
+    date = normalise_date(meta.get("date"), "front matter") or date_from_filename(path.name)
+    return [
+        make_document(
+            relative, text, title=meta.get("title"), date=date, source=meta.get("source"), url=meta.get("url")
+        )
+    ]

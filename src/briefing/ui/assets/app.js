@@ -1,0 +1,30 @@
+// The chat's JavaScript, loaded by ui/app.py. Each section is the `js_on_load` of one
+// gr.HTML component (Gradio runs it with `element`, `trigger` and `watch` in scope);
+// a section starts at a line `// == name ==`.
+
+// == transcript ==
+// A click on a citation [n] asks the server for the source view of that extract.
+element.addEventListener('click', (event) => {
+  const target = event.target.closest('[data-extract]');
+  if (!target || !element.contains(target)) return;
+  event.preventDefault();
+  element.querySelectorAll('.bf-cite.bf-active').forEach((b) => b.classList.remove('bf-active'));
+  target.classList.add('bf-active');
+  trigger('cite', {turn: Number(target.dataset.turn), extract: Number(target.dataset.extract)});
+});
+
+// == source-view ==
+// Scroll the panel itself (never the page) so the marked extract is in view.
+watch('value', () => {
+  const mark = element.querySelector('.bf-passage mark');
+  if (!mark) return;
+  let box = mark.parentElement;
+  while (box && box !== document.body) {
+    const style = getComputedStyle(box);
+    if (/(auto|scroll)/.test(style.overflowY) && box.scrollHeight > box.clientHeight) break;
+    box = box.parentElement;
+  }
+  if (!box || box === document.body) return;
+  const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  box.scrollTop += offset - box.clientHeight / 3;
+});
