@@ -51,7 +51,7 @@ class CachingEmbedder:
         return np.vstack([self.cache[t] for t in texts]).astype(np.float32, copy=False)
 
     @classmethod
-    def from_index(cls, inner, index_dir: Path) -> "CachingEmbedder":
+    def from_index(cls, inner, index_dir: Path) -> CachingEmbedder:
         """A cache holding every passage vector of a built index (text -> vector)."""
         from briefing.index import load_index
 

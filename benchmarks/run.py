@@ -94,10 +94,12 @@ def run_stage(stage: str, config: dict, python: str = sys.executable, log=print)
     config = dict(config, parent_started=started)
     process = subprocess.run(
         [python, str(Path(__file__).resolve()), "--stage", stage, "--config", json.dumps(config)],
-        capture_output=True, text=True, cwd=REPO,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
     elapsed = time.time() - started
-    results = [line[len(RESULT_PREFIX):] for line in process.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
+    results = [line[len(RESULT_PREFIX) :] for line in process.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
     if process.returncode != 0 or not results:
         sys.stderr.write(process.stdout[-4000:] + process.stderr[-8000:])
         raise SystemExit(f"stage {stage} failed (exit {process.returncode})")
@@ -132,8 +134,13 @@ def machine() -> dict:
         except Exception:  # noqa: BLE001
             versions[module] = "?"
     return {
-        "cpu": cpu, "avx512_vnni": flags, "cores": os.cpu_count(), "memory_gib": round(memory, 1),
-        "python": platform.python_version(), "platform": platform.platform(), **versions,
+        "cpu": cpu,
+        "avx512_vnni": flags,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        **versions,
     }
 
 
@@ -197,12 +204,10 @@ def added_document(documents: int | None) -> dict:
 
 def stage_build(config: dict) -> dict:
     """Full build (timed, model warm), raw encode of the same passages, then add one document."""
-    import numpy as np
     import torch
 
+    from briefing.index import build_index, load_index
     from briefing.index.embedder import Embedder
-    from briefing.index import load_index
-    from briefing.index import build_index
     from briefing.index.manifest import read_manifest
 
     result: dict = {"torch_threads": torch.get_num_threads()}
@@ -223,9 +228,13 @@ def stage_build(config: dict) -> dict:
     build_seconds = time.perf_counter() - started
     manifest = read_manifest(index_dir)
     result.update(
-        documents=report.documents, passages=report.passages, build_seconds=round(build_seconds, 2),
-        passages_per_second=round(report.passages / build_seconds, 2), faiss_type=manifest.faiss_type,
-        build_peak_rss_mb=round(rss_peak_mb(), 1), index_mb=round(folder_mb(index_dir / manifest.generation), 1),
+        documents=report.documents,
+        passages=report.passages,
+        build_seconds=round(build_seconds, 2),
+        passages_per_second=round(report.passages / build_seconds, 2),
+        faiss_type=manifest.faiss_type,
+        build_peak_rss_mb=round(rss_peak_mb(), 1),
+        index_mb=round(folder_mb(index_dir / manifest.generation), 1),
     )
     if config.get("cache_from"):
         result.update(cache_hits=used.hits, cache_misses=used.misses)
@@ -235,12 +244,19 @@ def stage_build(config: dict) -> dict:
         texts = [text for _, _, text in index.store.passage_texts()]
         index.close()
         started = time.perf_counter()
-        embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True,
-                              convert_to_numpy=True, show_progress_bar=False)
+        embedder.model.encode(
+            texts,
+            batch_size=embedder.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
         raw_seconds = time.perf_counter() - started
-        result.update(raw_encode_seconds=round(raw_seconds, 2),
-                      raw_passages_per_second=round(len(texts) / raw_seconds, 2),
-                      pipeline_ratio=round((len(texts) / build_seconds) / (len(texts) / raw_seconds), 3))
+        result.update(
+            raw_encode_seconds=round(raw_seconds, 2),
+            raw_passages_per_second=round(len(texts) / raw_seconds, 2),
+            pipeline_ratio=round((len(texts) / build_seconds) / (len(texts) / raw_seconds), 3),
+        )
         if config.get("profile_chunking"):
             result["non_embedding_seconds"] = round(build_seconds - raw_seconds, 2)
 
@@ -265,8 +281,10 @@ def stage_build(config: dict) -> dict:
         timings.append(time.perf_counter() - started)
     embed_seconds = min(timings)
     result.update(
-        add_seconds=round(add_seconds, 3), add_passages=added.embedded_passages,
-        add_embed_seconds=round(embed_seconds, 3), add_overhead_seconds=round(add_seconds - embed_seconds, 3),
+        add_seconds=round(add_seconds, 3),
+        add_passages=added.embedded_passages,
+        add_embed_seconds=round(embed_seconds, 3),
+        add_overhead_seconds=round(add_seconds - embed_seconds, 3),
         add_to_build_ratio=round(add_seconds / build_seconds, 5),
     )
     return result
@@ -280,10 +298,9 @@ def stage_serve(config: dict) -> dict:
 
     torch.set_num_threads(1)
     faiss.omp_set_num_threads(1)
-    from briefing.index import vectors
     from briefing.answer import answer
-    from briefing.index import load_index
     from briefing.answer.retrieve import retrieve
+    from briefing.index import load_index, vectors
 
     result: dict = {}
     started = time.perf_counter()
@@ -297,8 +314,13 @@ def stage_serve(config: dict) -> dict:
     warm, asked = asked[-5:], asked[:-5]
     for question in warm:
         answer(index, question)
-    timings: dict[str, list[float]] = {"retrieve": [], "answer": [], "encode": [], "dense_search": [],
-                                       "dense_exact": []}
+    timings: dict[str, list[float]] = {
+        "retrieve": [],
+        "answer": [],
+        "encode": [],
+        "dense_search": [],
+        "dense_exact": [],
+    }
     for question in asked:
         started = time.perf_counter()
         vector = index.encode_query(question)
@@ -374,8 +396,13 @@ def stage_serve(config: dict) -> dict:
     started = time.perf_counter()
     index.vectors.exact.search(matrix, 10)
     result["exact_ms_per_query"] = round(1000 * (time.perf_counter() - started) / len(matrix), 3)
-    result.update(ivf_nlist=ivf.nlist, ivf_default_nprobe=default_nprobe, ivf_built_for_recall_only=built_here,
-                  recall_sweep=sweep, recall_queries=len(matrix))
+    result.update(
+        ivf_nlist=ivf.nlist,
+        ivf_default_nprobe=default_nprobe,
+        ivf_built_for_recall_only=built_here,
+        recall_sweep=sweep,
+        recall_queries=len(matrix),
+    )
     index.close()
     return result
 
@@ -392,8 +419,10 @@ def stage_cold(config: dict) -> dict:
     done = time.time()
     start = config["parent_started"]
     return {
-        "imports_seconds": round(imported - start, 2), "load_index_seconds": round(loaded - imported, 2),
-        "first_answer_seconds": round(done - loaded, 2), "cold_start_seconds": round(done - start, 2),
+        "imports_seconds": round(imported - start, 2),
+        "load_index_seconds": round(loaded - imported, 2),
+        "first_answer_seconds": round(done - loaded, 2),
+        "cold_start_seconds": round(done - start, 2),
         "peak_rss_mb": round(rss_peak_mb(), 1),
     }
 
@@ -401,15 +430,16 @@ def stage_cold(config: dict) -> dict:
 def stage_onnx(config: dict) -> dict:
     """torch fp32 against onnx-int8: encode throughput on the same passages, cosine, SciFact nDCG@10."""
     import numpy as np
-
     import sentence_transformers
     import transformers
 
-    from briefing.index.embedder import Embedder
     from briefing.index import load_index
+    from briefing.index.embedder import Embedder
 
-    result: dict = {"sentence_transformers": sentence_transformers.__version__,
-                    "transformers": transformers.__version__}
+    result: dict = {
+        "sentence_transformers": sentence_transformers.__version__,
+        "transformers": transformers.__version__,
+    }
     fp32 = Embedder()
     int8 = Embedder(backend="onnx-int8")
     result["identities"] = [fp32.identity, int8.identity]
@@ -421,7 +451,7 @@ def stage_onnx(config: dict) -> dict:
         embedder.encode(["warm up"])
         result[f"{name}_load_seconds"] = round(time.perf_counter() - started, 2)
     outputs = {}
-    for rounds in range(2):  # alternate, so load changes hit both alike
+    for _round in range(2):  # alternate, so load changes hit both alike
         for name, embedder in (("torch", fp32), ("onnx_int8", int8)):
             started = time.perf_counter()
             outputs[name] = embedder.encode(texts)
@@ -429,22 +459,27 @@ def stage_onnx(config: dict) -> dict:
             result[f"{name}_passages_per_second"] = max(result.get(f"{name}_passages_per_second", 0), round(rate, 2))
     result["speedup"] = round(result["onnx_int8_passages_per_second"] / result["torch_passages_per_second"], 3)
     cosines = np.sum(outputs["torch"] * outputs["onnx_int8"], axis=1)
-    result.update(passages=len(texts), mean_cosine=round(float(cosines.mean()), 4),
-                  min_cosine=round(float(cosines.min()), 4))
+    result.update(
+        passages=len(texts), mean_cosine=round(float(cosines.mean()), 4), min_cosine=round(float(cosines.min()), 4)
+    )
     if config.get("scifact"):
-        from briefing.evaluation.beir import evaluate_beir, load_beir, prepare_index
         from briefing.errors import IndexBusyError
+        from briefing.evaluation.beir import evaluate_beir, load_beir, prepare_index
 
         dataset = load_beir(SCIFACT, "test")
-        for name, embedder, cache in (("torch", fp32, config.get("scifact_cache_torch")),
-                                      ("onnx_int8", int8, config["scifact_cache"])):
+        for name, embedder, cache in (
+            ("torch", fp32, config.get("scifact_cache_torch")),
+            ("onnx_int8", int8, config["scifact_cache"]),
+        ):
             started = time.perf_counter()
             try:  # torch: reuse the evaluation's own cache (~/.cache/briefing/beir) when it holds SciFact
-                index = prepare_index(SCIFACT, cache=Path(cache) if cache else None, embedder=embedder,
-                                      log=lambda _: None)
+                index = prepare_index(
+                    SCIFACT, cache=Path(cache) if cache else None, embedder=embedder, log=lambda _: None
+                )
             except IndexBusyError:  # someone is building that cache right now: build our own
-                index = prepare_index(SCIFACT, cache=Path(config["scifact_cache"]) / name, embedder=embedder,
-                                      log=lambda _: None)
+                index = prepare_index(
+                    SCIFACT, cache=Path(config["scifact_cache"]) / name, embedder=embedder, log=lambda _: None
+                )
             result[f"scifact_{name}_index_seconds"] = round(time.perf_counter() - started, 1)
             results, _ = evaluate_beir(index, dataset, ["dense"])
             result[f"scifact_{name}"] = results[0].means()
@@ -468,8 +503,11 @@ def app_ready_seconds(index_dir: Path, corpus_dir: Path, port: int = 7899, timeo
     if not app.exists():
         return None
     started = time.time()
-    process = subprocess.Popen([sys.executable, str(app), "--index", str(index_dir), "--corpus", str(corpus_dir),
-                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, str(app), "--index", str(index_dir), "--corpus", str(corpus_dir), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while time.time() - started < timeout:
             if process.poll() is not None:
@@ -490,13 +528,19 @@ def app_ready_seconds(index_dir: Path, corpus_dir: Path, port: int = 7899, timeo
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="*", default=None,
-                        help="target passage counts of the larger corpora (default 20000 100000; --quick: 3x)")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="*",
+        default=None,
+        help="target passage counts of the larger corpora (default 20000 100000; --quick: 3x)",
+    )
     parser.add_argument("--quick", action="store_true", help="300 documents, 20 questions, no SciFact")
     parser.add_argument("--documents", type=int, help="use only the first N documents of the collection")
     parser.add_argument("--questions", type=int, help="questions timed per size (default 100, --quick 20)")
-    parser.add_argument("--onnx-python", help="python of a venv with sentence-transformers[onnx] "
-                        "(runs the onnx-int8 comparison there)")
+    parser.add_argument(
+        "--onnx-python", help="python of a venv with sentence-transformers[onnx] (runs the onnx-int8 comparison there)"
+    )
     parser.add_argument("--no-scifact", action="store_true", help="skip the SciFact nDCG@10 comparison")
     parser.add_argument("--no-app", action="store_true", help="skip timing `python app.py`")
     parser.add_argument("--work", type=Path, help="work folder (default: a new temporary folder)")
@@ -514,8 +558,14 @@ def main(argv: list[str] | None = None) -> int:
     question_count = args.questions or (20 if args.quick else 100)
     work = args.work or Path(tempfile.mkdtemp(prefix="briefing-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    results: dict = {"command": command.strip(), "started": dt.datetime.now().isoformat(timespec="seconds"),
-                     "machine": machine(), "load_before": load_average(), "work": str(work), "sizes": []}
+    results: dict = {
+        "command": command.strip(),
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "machine": machine(),
+        "load_before": load_average(),
+        "work": str(work),
+        "sizes": [],
+    }
     print(f"work folder: {work}")
 
     # 1x: the collection, embedded for real.
@@ -524,46 +574,80 @@ def main(argv: list[str] | None = None) -> int:
     if args.reuse and (base_index / "manifest.json").exists() and (work / "build-1x.json").exists():
         base = json.loads((work / "build-1x.json").read_text())
     else:
-        base = run_stage("build", {"corpus": str(base_corpus), "index": str(base_index), "raw_encode": True,
-                                   "documents": documents})
+        base = run_stage(
+            "build", {"corpus": str(base_corpus), "index": str(base_index), "raw_encode": True, "documents": documents}
+        )
         (work / "build-1x.json").write_text(json.dumps(base))
     base_passages = base["passages"]
     sizes = args.sizes if args.sizes is not None else ([3 * base_passages] if args.quick else [20000, 100000])
-    entries = [{"label": "State Dept (1x)", "copies": 1.0, "corpus": base_corpus, "index": base_index,
-                "build": base, "cached": False}]
+    entries = [
+        {
+            "label": "State Dept (1x)",
+            "copies": 1.0,
+            "corpus": base_corpus,
+            "index": base_index,
+            "build": base,
+            "cached": False,
+        }
+    ]
     for target in sizes:
         copies = round(target / base_passages, 2)
         if copies <= 1.0:
             continue
         corpus = write_corpus(work / f"corpus-{copies}x", documents, copies)
         index_dir = work / f"index-{copies}x"
-        build = run_stage("build", {"corpus": str(corpus), "index": str(index_dir), "cache_from": str(base_index),
-                                    "documents": documents})
+        build = run_stage(
+            "build",
+            {"corpus": str(corpus), "index": str(index_dir), "cache_from": str(base_index), "documents": documents},
+        )
         non_embedding = build["build_seconds"]
         build["extrapolated_build_seconds"] = round(
-            non_embedding + build["passages"] / base["raw_passages_per_second"], 1)
+            non_embedding + build["passages"] / base["raw_passages_per_second"], 1
+        )
         build["extrapolated_passages_per_second"] = round(build["passages"] / build["extrapolated_build_seconds"], 2)
-        entries.append({"label": f"{copies}x copies", "copies": copies, "corpus": corpus, "index": index_dir,
-                        "build": build, "cached": True})
+        entries.append(
+            {
+                "label": f"{copies}x copies",
+                "copies": copies,
+                "corpus": corpus,
+                "index": index_dir,
+                "build": build,
+                "cached": True,
+            }
+        )
         shutil.rmtree(corpus, ignore_errors=True)  # the index holds what the serve stage needs
 
     for entry in entries:
-        entry["serve"] = run_stage("serve", {"index": str(entry["index"]), "questions": question_count,
-                                             "profile": entry is entries[-1]})
+        entry["serve"] = run_stage(
+            "serve", {"index": str(entry["index"]), "questions": question_count, "profile": entry is entries[-1]}
+        )
     cold = run_stage("cold", {"index": str(base_index)})
     cold_large = run_stage("cold", {"index": str(entries[-1]["index"])}) if len(entries) > 1 else None
     app_seconds = None if args.no_app else app_ready_seconds(base_index, base_corpus)
     onnx = None
     if args.onnx_python:
         try:
-            onnx = run_stage("onnx", {"index": str(base_index), "passages": 500 if args.quick else 2000,
-                                      "scifact": not (args.quick or args.no_scifact),
-                                      "scifact_cache": str(work / "scifact"), "scifact_cache_torch": None},
-                             python=args.onnx_python)
+            onnx = run_stage(
+                "onnx",
+                {
+                    "index": str(base_index),
+                    "passages": 500 if args.quick else 2000,
+                    "scifact": not (args.quick or args.no_scifact),
+                    "scifact_cache": str(work / "scifact"),
+                    "scifact_cache_torch": None,
+                },
+                python=args.onnx_python,
+            )
         except SystemExit as error:  # keep every other measurement
             print(f"the onnx comparison failed: {error}", file=sys.stderr)
-    results.update(cold_start=cold, cold_start_large=cold_large, app_ready_seconds=app_seconds, onnx=onnx,
-                   load_after=load_average(), finished=dt.datetime.now().isoformat(timespec="seconds"))
+    results.update(
+        cold_start=cold,
+        cold_start_large=cold_large,
+        app_ready_seconds=app_seconds,
+        onnx=onnx,
+        load_after=load_average(),
+        finished=dt.datetime.now().isoformat(timespec="seconds"),
+    )
     for entry in entries:
         results["sizes"].append({k: (str(v) if isinstance(v, Path) else v) for k, v in entry.items()})
     (work / "results.json").write_text(json.dumps(results, indent=2))

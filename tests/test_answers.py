@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 
 from briefing import phrases
 from briefing.answer import answer, render_markdown
 from briefing.corpus import load_corpus
-from conftest import REPO
 
 QUESTIONS = [
     "did the US position change?",
@@ -27,15 +27,26 @@ QUESTIONS = [
     "Is Washington still urging Ankara not to buy the system?",
     "What sanctions did Washington impose?",
 ]
-EXTRACT_KEYS = {"citation": int, "text": str, "doc_id": str, "title": (str, type(None)),
-                "date": (str, type(None)), "source": (str, type(None)), "url": (str, type(None)),
-                "path": str, "char_start": int, "char_end": int, "score": float}
+EXTRACT_KEYS = {
+    "citation": int,
+    "text": str,
+    "doc_id": str,
+    "title": (str, type(None)),
+    "date": (str, type(None)),
+    "source": (str, type(None)),
+    "url": (str, type(None)),
+    "path": str,
+    "char_start": int,
+    "char_end": int,
+    "score": float,
+}
 
 
 def briefing(*args, stdin: str | None = None, cwd: Path | None = None):
     env = dict(os.environ, HF_HUB_OFFLINE="1", HF_HUB_DISABLE_PROGRESS_BARS="1")
-    return subprocess.run([sys.executable, "-m", "briefing.cli", *args], input=stdin, capture_output=True,
-                          text=True, env=env, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "briefing.cli", *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd
+    )
 
 
 def documents_by_id(corpus: Path):
@@ -74,7 +85,7 @@ def test_json_contract_and_verbatim_offsets(seed_index_dir):
             for key, kind in EXTRACT_KEYS.items():
                 assert isinstance(extract[key], kind), (key, extract)
             document = documents[extract["doc_id"]]
-            assert document.text[extract["char_start"]:extract["char_end"]] == extract["text"]
+            assert document.text[extract["char_start"] : extract["char_end"]] == extract["text"]
             assert extract["path"] == document.path
     assert answered >= 6
 
@@ -86,7 +97,7 @@ def test_answer_text_is_only_extracts_and_fixed_phrases(seed_index):
         rest = reply.answer.replace("\\", "")
         for extract in reply.extracts:
             document = seed_index.store.document(extract.doc_id)
-            assert document.text[extract.char_start:extract.char_end] == extract.text
+            assert document.text[extract.char_start : extract.char_end] == extract.text
             rest = rest.replace(" ".join(extract.text.split()), "")
             for value in (extract.title, extract.date, extract.source, extract.path, extract.speaker):
                 if value:
@@ -119,8 +130,15 @@ def test_threshold_is_a_parameter(seed_index):
 def test_markdown_of_hostile_text_is_escaped():
     from briefing.records import Extract
 
-    extract = Extract(citation=1, text="[x](javascript:alert(1)) <script>alert(1)</script>", doc_id="d",
-                      path="d.md", char_start=0, char_end=10, score=0.5)
+    extract = Extract(
+        citation=1,
+        text="[x](javascript:alert(1)) <script>alert(1)</script>",
+        doc_id="d",
+        path="d.md",
+        char_start=0,
+        char_end=10,
+        score=0.5,
+    )
     markdown = render_markdown([extract], timeline=False, filters=None)
     assert "](javascript" not in markdown and "<script>" not in markdown
 
@@ -134,8 +152,9 @@ def test_cli_errors_have_exit_codes_and_no_traceback(tmp_path):
     assert empty.returncode == 2 and "no documents" in empty.stderr and "Traceback" not in empty.stderr
     usage = briefing("ask", "--since", "last week", "question?")
     assert usage.returncode == 2
-    bad_model = briefing("index", "--corpus", str(REPO / "corpus"), "--index", str(tmp_path / "idx2"),
-                         "--model", str(tmp_path))
+    bad_model = briefing(
+        "index", "--corpus", str(REPO / "corpus"), "--index", str(tmp_path / "idx2"), "--model", str(tmp_path)
+    )
     assert bad_model.returncode == 1 and "not a sentence-transformers model" in bad_model.stderr
     assert "Traceback" not in bad_model.stderr
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
+from conftest import CORPUS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefing.corpus.chunking import ChunkingParams, chunk_document, paragraphs, split_sentences
 from briefing.corpus import load_corpus
+from briefing.corpus.chunking import ChunkingParams, chunk_document, paragraphs, split_sentences
 from briefing.records import Document
-from conftest import CORPUS
 
 
 def words(texts):
@@ -27,9 +27,9 @@ def check_invariants(document: Document, chunks, params: ChunkingParams, count=w
         assert chunk.sentences[0].char_start == chunk.char_start
         assert chunk.sentences[-1].char_end == chunk.char_end
         for sentence in chunk.sentences:
-            piece = document.text[sentence.char_start:sentence.char_end]
+            piece = document.text[sentence.char_start : sentence.char_end]
             assert piece == piece.strip() and piece
-        assert sum(count([document.text[s.char_start:s.char_end] for s in chunk.sentences])) <= params.max_tokens
+        assert sum(count([document.text[s.char_start : s.char_end] for s in chunk.sentences])) <= params.max_tokens
 
 
 def test_shipped_corpus_passages_are_verbatim_and_fit_the_model(real_embedder):
@@ -40,7 +40,7 @@ def test_shipped_corpus_passages_are_verbatim_and_fit_the_model(real_embedder):
         assert chunks
         check_invariants(document, chunks, params, real_embedder.count_tokens)
         for chunk in chunks:
-            text = document.text[chunk.char_start:chunk.char_end]
+            text = document.text[chunk.char_start : chunk.char_end]
             # What the model would see: never more than its 256 word pieces.
             assert real_embedder.count_tokens([text])[0] + 2 <= real_embedder.max_seq_length
         covered = {s.char_start for c in chunks for s in c.sentences}
@@ -50,7 +50,10 @@ def test_shipped_corpus_passages_are_verbatim_and_fit_the_model(real_embedder):
 def test_sentences_keep_abbreviations_together():
     text = "Mr. Price met the U.S. delegation on Jan. 5. They discussed the S-400."
     spans = split_sentences(text)
-    assert [text[s:e] for s, e in spans] == ["Mr. Price met the U.S. delegation on Jan. 5.", "They discussed the S-400."]
+    assert [text[s:e] for s, e in spans] == [
+        "Mr. Price met the U.S. delegation on Jan. 5.",
+        "They discussed the S-400.",
+    ]
 
 
 def test_paragraph_boundaries_are_respected():
@@ -59,7 +62,7 @@ def test_paragraph_boundaries_are_respected():
     document = doc(first + "\n\n" + second)
     params = ChunkingParams(max_tokens=40, overlap_sentences=1)
     chunks = chunk_document(document, words, params)
-    assert [document.text[c.char_start:c.char_end] for c in chunks] == [first, second]
+    assert [document.text[c.char_start : c.char_end] for c in chunks] == [first, second]
 
 
 def test_long_paragraph_is_split_with_whole_sentence_overlap():
@@ -89,7 +92,7 @@ def test_transcript_speakers_are_attached():
         "We continue to urge Turkey not to keep it.\n\nSECRETARY BLINKEN: Thank you."
     )
     chunks = chunk_document(doc(text), words, ChunkingParams(max_tokens=30, overlap_sentences=0))
-    speakers = {text[s.char_start:s.char_end]: s.speaker for c in chunks for s in c.sentences}
+    speakers = {text[s.char_start : s.char_end]: s.speaker for c in chunks for s in c.sentences}
     assert speakers["Department Press Briefing"] is None
     assert speakers["MR PRICE: Good afternoon."] == "MR PRICE"
     assert speakers["QUESTION: Has the policy on the S-400 changed?"] == "QUESTION"
@@ -106,8 +109,11 @@ _alphabet = st.sampled_from(list("abcdefgh XYZ.,!?\n\n\t'\"é—“”-012345678
 
 
 @settings(max_examples=200, deadline=None)
-@given(text=st.lists(_alphabet, min_size=1, max_size=400).map("".join),
-       max_tokens=st.integers(16, 80), overlap=st.integers(0, 2))
+@given(
+    text=st.lists(_alphabet, min_size=1, max_size=400).map("".join),
+    max_tokens=st.integers(16, 80),
+    overlap=st.integers(0, 2),
+)
 def test_generated_documents_keep_offsets(text, max_tokens, overlap):
     if not text.strip():
         return

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, SEED_TEXT
 
 from briefing.corpus import CorpusError, date_from_filename, load_corpus, read_file
-from conftest import CORPUS, SEED_TEXT
 
 
 def write(root: Path, name: str, content: str | bytes) -> Path:
@@ -31,9 +31,16 @@ def test_shipped_seed_article_has_front_matter_and_verbatim_body():
 
 
 def test_front_matter_fields(tmp_path):
-    write(tmp_path, "a.md", "---\ntitle: Talks\ndate: 2022-06-01\nsource: State\nurl: https://x.test/a\n---\nBody text.\n")
+    write(
+        tmp_path, "a.md", "---\ntitle: Talks\ndate: 2022-06-01\nsource: State\nurl: https://x.test/a\n---\nBody text.\n"
+    )
     (document,), _ = read_file(tmp_path, tmp_path / "a.md")
-    assert (document.title, document.date, document.source, document.url) == ("Talks", "2022-06-01", "State", "https://x.test/a")
+    assert (document.title, document.date, document.source, document.url) == (
+        "Talks",
+        "2022-06-01",
+        "State",
+        "https://x.test/a",
+    )
     assert document.text == "Body text.\n"
 
 
@@ -56,7 +63,14 @@ def test_date_from_file_name_prefix_only_when_no_front_matter_date(tmp_path):
 
 def test_jsonl_collection_record_ids_and_fields(tmp_path):
     lines = [
-        {"_id": "r1", "title": "One", "date": "2021-05-20", "author": "Office of the Spokesperson", "url": "u", "text": "First."},
+        {
+            "_id": "r1",
+            "title": "One",
+            "date": "2021-05-20",
+            "author": "Office of the Spokesperson",
+            "url": "u",
+            "text": "First.",
+        },
         {"id": 7, "title": "Two", "date": "2021-05", "source": "Embassy", "text": "Second."},
         {"_id": "r3", "text": ""},
         "not an object",
@@ -91,8 +105,10 @@ def _tiny_pdf(pages: list[str]) -> bytes:
         content = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode()
         objects.append(f"<< /Length {len(content)} >>\nstream\n{content.decode()}\nendstream")
         content_id = len(objects)
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content_id} 0 R "
-                       f"/Resources << /Font << /F1 {{font}} 0 R >> >> >>")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content_id} 0 R "
+            f"/Resources << /Font << /F1 {{font}} 0 R >> >> >>"
+        )
         kids.append(len(objects))
     objects.append("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     font_id = len(objects)

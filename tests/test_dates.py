@@ -10,13 +10,16 @@ from briefing.index.store import Store
 from briefing.records import Document, Passage, Sentence
 
 
-@pytest.mark.parametrize(("date", "bounds"), [
-    ("2021", ("2021-01-01", "2021-12-31")),
-    ("2021-05", ("2021-05-01", "2021-05-31")),
-    ("2024-02", ("2024-02-01", "2024-02-29")),
-    ("2023-02", ("2023-02-01", "2023-02-28")),
-    ("2021-05-20", ("2021-05-20", "2021-05-20")),
-])
+@pytest.mark.parametrize(
+    ("date", "bounds"),
+    [
+        ("2021", ("2021-01-01", "2021-12-31")),
+        ("2021-05", ("2021-05-01", "2021-05-31")),
+        ("2024-02", ("2024-02-01", "2024-02-29")),
+        ("2023-02", ("2023-02-01", "2023-02-28")),
+        ("2021-05-20", ("2021-05-20", "2021-05-20")),
+    ],
+)
 def test_period_bounds_end_on_the_last_day(date, bounds):
     assert period_bounds(date) == bounds
 

@@ -39,8 +39,8 @@ def test_load_index_picks_the_backend_the_index_was_built_with(tmp_path, fake_em
     """An index built under the int8 identity is opened with the int8 backend (never mixed with torch)."""
     import json
 
-    from briefing.index import load as index_module
     from briefing.index import build_index
+    from briefing.index import load as index_module
 
     real = Embedder(backend="onnx-int8")
 
@@ -92,8 +92,10 @@ def test_int8_vectors_stay_close_to_fp32(tmp_path, monkeypatch, real_embedder):
 def test_count_tokens_matches_the_tokenizer_after_an_encode(real_embedder):
     """The fast path and the transformers wrapper count the same, whatever state encode() left behind."""
     texts = ["MR PRICE: Thank you, Matt.", "é ü 中文 — S-400", "", "word " * 400]
-    expected = [len(ids) for ids in real_embedder.model.tokenizer(
-        texts, add_special_tokens=False, truncation=False)["input_ids"]]
+    expected = [
+        len(ids)
+        for ids in real_embedder.model.tokenizer(texts, add_special_tokens=False, truncation=False)["input_ids"]
+    ]
     real_embedder.encode(["a long passage " * 200])  # leaves truncation configured on the Rust tokenizer
     assert real_embedder.count_tokens(texts) == expected
     assert real_embedder.count_tokens(texts) == expected  # and now through the fast path

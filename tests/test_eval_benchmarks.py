@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import CORPUS, REPO, SCIFACT, STATE_DEPT
 
 pytestmark = pytest.mark.slow
@@ -36,8 +35,7 @@ SCIFACT_FLOORS = {"lexical": 0.65, "hybrid": 0.70}
 
 @pytest.fixture(scope="module")
 def state_dept_index(real_embedder):
-    from briefing.index import load_index
-    from briefing.index import build_index
+    from briefing.index import build_index, load_index
 
     if not STATE_DEPT.exists():
         pytest.skip(f"{STATE_DEPT} is not available")
@@ -109,7 +107,7 @@ def test_s400_change_question_is_a_dated_timeline(state_dept_index):
     assert reply.answer.startswith("Statements in date order:")
     for extract in reply.extracts:
         text = state_dept_index.store.document(extract.doc_id).text
-        assert text[extract.char_start:extract.char_end] == extract.text
+        assert text[extract.char_start : extract.char_end] == extract.text
 
 
 def test_transcript_extracts_carry_speakers(state_dept_index):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import REPO
 
 from briefing.cli import main
@@ -25,8 +24,19 @@ def small_gold(tmp_path):
 
 def test_eval_json_report_and_calibrate(seed_index_dir, small_gold, tmp_path, capsys):
     report = tmp_path / "report"
-    code = main(["eval", "--index", str(seed_index_dir / "index"), "--questions", str(small_gold), "--json",
-                 "--calibrate", "--report", str(report)])
+    code = main(
+        [
+            "eval",
+            "--index",
+            str(seed_index_dir / "index"),
+            "--questions",
+            str(small_gold),
+            "--json",
+            "--calibrate",
+            "--report",
+            str(report),
+        ]
+    )
     assert code == 0
     data = json.loads(capsys.readouterr().out)
     assert data["questions"] == 4
@@ -40,21 +50,51 @@ def test_eval_json_report_and_calibrate(seed_index_dir, small_gold, tmp_path, ca
 
 
 def test_eval_table_on_the_terminal(seed_index_dir, small_gold, capsys):
-    assert main(["eval", "--index", str(seed_index_dir / "index"), "--questions", str(small_gold),
-                 "--calibrate", "--mode", "dense"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "--index",
+                str(seed_index_dir / "index"),
+                "--questions",
+                str(small_gold),
+                "--calibrate",
+                "--mode",
+                "dense",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "recall@5" in out and "abstention_f1" in out and "seed-002" in out
     assert "threshold" in out and "Youden J" in out
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["eval"], "--questions"),
-    (["eval", "--questions", "no/such/gold.jsonl"], "not found"),
-    (["eval", "--questions", str(SEED_GOLD), "--mode", "all"], "--mode all is for --beir"),
-    (["eval", "--questions", str(SEED_GOLD), "--questions", str(SEED_GOLD), "--index", "a", "--index", "b",
-      "--index", "c"], "one --index per --questions"),
-    (["eval", "--beir", "no/such/folder"], "not a folder"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["eval"], "--questions"),
+        (["eval", "--questions", "no/such/gold.jsonl"], "not found"),
+        (["eval", "--questions", str(SEED_GOLD), "--mode", "all"], "--mode all is for --beir"),
+        (
+            [
+                "eval",
+                "--questions",
+                str(SEED_GOLD),
+                "--questions",
+                str(SEED_GOLD),
+                "--index",
+                "a",
+                "--index",
+                "b",
+                "--index",
+                "c",
+            ],
+            "one --index per --questions",
+        ),
+        (["eval", "--beir", "no/such/folder"], "not a folder"),
+    ],
+)
 def test_eval_usage_errors_exit_2(argv, message, capsys):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
@@ -81,8 +121,12 @@ TINY_CORPUS = [
     ("d4", "Vaccine donations", "The United States donated millions of COVID-19 vaccine doses to partner countries."),
     ("d5", "F-35 programme", "Turkey was removed from the F-35 fighter jet programme over the S-400 purchase."),
 ]
-TINY_QUERIES = {"q1": "Which air defence system did Turkey buy from Russia?", "q2": "grain exports Black Sea",
-                "q3": "sanctions on Turkey", "q9": "a query without judgements"}
+TINY_QUERIES = {
+    "q1": "Which air defence system did Turkey buy from Russia?",
+    "q2": "grain exports Black Sea",
+    "q3": "sanctions on Turkey",
+    "q9": "a query without judgements",
+}
 TINY_QRELS = [("q1", "d1", 1), ("q1", "d5", 1), ("q2", "d3", 1), ("q3", "d2", 2), ("q3", "d5", 0)]
 
 
@@ -91,11 +135,14 @@ def tiny_beir(tmp_path):
     folder = tmp_path / "tiny"
     (folder / "qrels").mkdir(parents=True)
     (folder / "corpus.jsonl").write_text(
-        "".join(json.dumps({"_id": i, "title": t, "text": x}) + "\n" for i, t, x in TINY_CORPUS))
+        "".join(json.dumps({"_id": i, "title": t, "text": x}) + "\n" for i, t, x in TINY_CORPUS)
+    )
     (folder / "queries.jsonl").write_text(
-        "".join(json.dumps({"_id": q, "text": t}) + "\n" for q, t in TINY_QUERIES.items()))
+        "".join(json.dumps({"_id": q, "text": t}) + "\n" for q, t in TINY_QUERIES.items())
+    )
     (folder / "qrels" / "test.tsv").write_text(
-        "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t{s}\n" for q, d, s in TINY_QRELS))
+        "query-id\tcorpus-id\tscore\n" + "".join(f"{q}\t{d}\t{s}\n" for q, d, s in TINY_QRELS)
+    )
     return folder
 
 

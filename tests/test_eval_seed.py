@@ -8,7 +8,6 @@ minus a small margin.  Raise them when the pipeline gets better.
 from __future__ import annotations
 
 import pytest
-
 from conftest import REPO
 
 from briefing.answer import DEFAULT_THRESHOLD
@@ -39,7 +38,7 @@ def test_every_gold_quote_is_in_the_shipped_corpus(seed_index):
         assert not missing, f"{question.id}: quotes {missing} not found"
         for span in spans:
             text = locator.text(span.doc_id)
-            assert text[span.char_start:span.char_end] == question.evidence[span.quote].quote
+            assert text[span.char_start : span.char_end] == question.evidence[span.quote].quote
 
 
 @pytest.mark.parametrize("metric", sorted(FLOORS))
@@ -67,7 +66,9 @@ def test_per_question_breakdown_is_consistent(seed_result, seed_index):
         stored = seed_index.store.passages(p["passage_id"] for p in question.passages)
         for row in question.passages:
             passage = stored[row["passage_id"]]
-            assert sorted(quotes_overlapped(spans, passage.doc_id, passage.char_start, passage.char_end)) == row["quotes"]
+            assert (
+                sorted(quotes_overlapped(spans, passage.doc_id, passage.char_start, passage.char_end)) == row["quotes"]
+            )
         if question.abstained:
             assert question.extracts == []
     per_query = seed_result.metrics["recall@5"].per_query
@@ -78,7 +79,18 @@ def test_json_shape(seed_result):
     data = seed_result.to_dict()
     assert data["kinds"] == {"answerable": 20, "change": 6, "unanswerable": 15}
     assert data["unlocated_evidence"] == []
-    assert set(data["metrics"]) >= {"recall@1", "recall@3", "recall@5", "recall@10", "mrr@10", "ndcg@10",
-                                    "hit@1", "hit@3", "abstention_precision", "abstention_recall",
-                                    "abstention_f1", "verbatim_rate"}
+    assert set(data["metrics"]) >= {
+        "recall@1",
+        "recall@3",
+        "recall@5",
+        "recall@10",
+        "mrr@10",
+        "ndcg@10",
+        "hit@1",
+        "hit@3",
+        "abstention_precision",
+        "abstention_recall",
+        "abstention_f1",
+        "verbatim_rate",
+    }
     assert len(data["per_question"]) == 41

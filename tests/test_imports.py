@@ -43,8 +43,13 @@ def test_no_module_imports_the_cli_except_the_entry_points():
 
     root = Path(briefing.__file__).parent
     offenders = [
-        path.relative_to(root).as_posix() for path in root.rglob("*.py")
-        if path.name != "cli.py" and ("from ..cli import" in path.read_text() or "from .cli import" in path.read_text()
-                                      or "briefing.cli " in path.read_text())
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.py")
+        if path.name != "cli.py"
+        and (
+            "from ..cli import" in path.read_text()
+            or "from .cli import" in path.read_text()
+            or "briefing.cli " in path.read_text()
+        )
     ]
     assert offenders == []

@@ -12,14 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, STATE_DEPT, FakeEmbedder
 
 from briefing.corpus.chunking import ChunkingParams
-from briefing.index import load_index
-from briefing.errors import CorpusEmptyError, IndexBusyError
-from briefing.index import build_index
-from briefing.errors import IndexMismatchError, IndexMissingError
+from briefing.errors import CorpusEmptyError, IndexBusyError, IndexMismatchError, IndexMissingError
+from briefing.index import build_index, load_index
 from briefing.index.manifest import read_manifest
-from conftest import CORPUS, REPO, STATE_DEPT, FakeEmbedder
 
 
 def quiet(**kwargs):
@@ -31,8 +29,10 @@ def make_corpus(root: Path) -> Path:
     corpus.mkdir()
     (corpus / "a.md").write_text("---\ntitle: A\ndate: 2021-01-02\n---\nAlpha talks about tariffs. Alpha again.\n")
     (corpus / "b.txt").write_text("Bravo discusses missiles and NATO.\n\nSecond paragraph of bravo.")
-    records = [{"_id": f"r{i}", "title": f"R{i}", "date": f"2022-02-0{i + 1}", "text": f"Record {i} on topic {i}."}
-               for i in range(3)]
+    records = [
+        {"_id": f"r{i}", "title": f"R{i}", "date": f"2022-02-0{i + 1}", "text": f"Record {i} on topic {i}."}
+        for i in range(3)
+    ]
     (corpus / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     return corpus
 
@@ -68,10 +68,19 @@ def test_incremental_add_change_remove_embeds_only_what_changed(tmp_path):
     assert report.changed == ["a.md"]
     assert report.removed == ["b.txt"]
     assert report.unchanged == 3
-    assert sorted(fake.encoded) == sorted(["Alpha now talks about sanctions.", "Delta is new.", "Appended record nine."])
+    assert sorted(fake.encoded) == sorted(
+        ["Alpha now talks about sanctions.", "Delta is new.", "Appended record nine."]
+    )
 
     index = load_index(index_dir, embedder=FakeEmbedder())
-    assert sorted(index.store.document_hashes()) == ["a.md", "c.jsonl#r0", "c.jsonl#r1", "c.jsonl#r2", "c.jsonl#r9", "d.md"]
+    assert sorted(index.store.document_hashes()) == [
+        "a.md",
+        "c.jsonl#r0",
+        "c.jsonl#r1",
+        "c.jsonl#r2",
+        "c.jsonl#r9",
+        "d.md",
+    ]
     assert index.vectors.ntotal == index.store.counts()[1]
     # Removing a record from the collection removes just that record.
     lines = (corpus / "c.jsonl").read_text().splitlines()
@@ -95,7 +104,7 @@ def test_passages_and_vectors_agree_after_updates(tmp_path):
         document = index.store.document(doc_id)
         for passage in index.store.passages(ids).values():
             if passage.doc_id == doc_id:
-                assert document.text[passage.char_start:passage.char_end] == passage.text
+                assert document.text[passage.char_start : passage.char_end] == passage.text
 
 
 def test_bad_file_is_skipped_and_previous_version_kept(tmp_path):
@@ -118,8 +127,14 @@ def test_chunking_or_model_change_forces_announced_full_rebuild(tmp_path):
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, embedder=FakeEmbedder(), **quiet())
     messages = []
-    report = build_index(corpus, index_dir, embedder=FakeEmbedder(), params=ChunkingParams(max_tokens=64),
-                         show_bar=False, log=messages.append)
+    report = build_index(
+        corpus,
+        index_dir,
+        embedder=FakeEmbedder(),
+        params=ChunkingParams(max_tokens=64),
+        show_bar=False,
+        log=messages.append,
+    )
     assert report.full_rebuild_reason and "chunking" in report.full_rebuild_reason
     assert any("full rebuild" in m for m in messages)
     assert len(report.added) == 5
@@ -131,8 +146,9 @@ def test_chunking_or_model_change_forces_announced_full_rebuild(tmp_path):
     assert "model changed" in report.full_rebuild_reason
     with pytest.raises(IndexMismatchError, match="rebuild"):
         load_index(index_dir, embedder=FakeEmbedder())
-    report = build_index(corpus, index_dir, embedder=OtherModel(), params=ChunkingParams(max_tokens=64),
-                         full=True, **quiet())
+    report = build_index(
+        corpus, index_dir, embedder=OtherModel(), params=ChunkingParams(max_tokens=64), full=True, **quiet()
+    )
     assert report.full_rebuild_reason == "--full was given"
 
 
@@ -186,15 +202,24 @@ def test_killed_build_leaves_previous_index_usable_and_next_build_completes(tmp_
     shutil.copytree(CORPUS, corpus)
     index_dir = tmp_path / "index"
     briefing = [sys.executable, "-m", "briefing.cli"]
-    subprocess.run([*briefing, "index", "--corpus", str(corpus), "--index", str(index_dir)],
-                   check=True, env=_env(), capture_output=True)
+    subprocess.run(
+        [*briefing, "index", "--corpus", str(corpus), "--index", str(index_dir)],
+        check=True,
+        env=_env(),
+        capture_output=True,
+    )
     before = read_manifest(index_dir)
     # A collection big enough that the build is still embedding when killed.
     with open(STATE_DEPT) as source, open(corpus / "releases.jsonl", "w") as target:
         for _, line in zip(range(80), source):
             target.write(line)
-    process = subprocess.Popen([*briefing, "index", "--corpus", str(corpus), "--index", str(index_dir)],
-                               env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [*briefing, "index", "--corpus", str(corpus), "--index", str(index_dir)],
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
     # Wait until the new generation folder exists and holds data, then kill hard.
     while time.time() < deadline:
@@ -207,12 +232,20 @@ def test_killed_build_leaves_previous_index_usable_and_next_build_completes(tmp_
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert read_manifest(index_dir).generation == before.generation
-    asked = subprocess.run([*briefing, "ask", "--index", str(index_dir), "--json", "did the US position change?"],
-                           env=_env(), capture_output=True, text=True)
+    asked = subprocess.run(
+        [*briefing, "ask", "--index", str(index_dir), "--json", "did the US position change?"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
     assert asked.returncode == 0, asked.stderr
     assert not json.loads(asked.stdout)["abstained"]
-    finished = subprocess.run([*briefing, "index", "--corpus", str(corpus), "--index", str(index_dir), "--json"],
-                              env=_env(), capture_output=True, text=True)
+    finished = subprocess.run(
+        [*briefing, "index", "--corpus", str(corpus), "--index", str(index_dir), "--json"],
+        env=_env(),
+        capture_output=True,
+        text=True,
+    )
     assert finished.returncode == 0, finished.stderr
     report = json.loads(finished.stdout)
     assert len(report["added"]) == 80 and report["unchanged"] == 1
@@ -247,15 +280,19 @@ def test_incremental_updates_with_the_real_model(tmp_path, real_embedder):
     (corpus / "b.txt").unlink()
     (corpus / "d.md").write_text("Delta reports that the Sylvanian embassy reopened in June.")
     with open(corpus / "c.jsonl", "a") as handle:
-        handle.write(json.dumps({"_id": "r9", "date": "2022-03-01", "text": "Record nine covers Arctic fisheries."}) + "\n")
+        handle.write(
+            json.dumps({"_id": "r9", "date": "2022-03-01", "text": "Record nine covers Arctic fisheries."}) + "\n"
+        )
     recorder = RecordingEmbedder(real_embedder)
     report = build_index(corpus, index_dir, embedder=recorder, **quiet())
     assert (sorted(report.added), report.changed, report.removed) == (["c.jsonl#r9", "d.md"], ["a.md"], ["b.txt"])
-    assert sorted(recorder.encoded) == sorted([
-        "Alpha announced new sanctions on Freedonia.",
-        "Delta reports that the Sylvanian embassy reopened in June.",
-        "Record nine covers Arctic fisheries.",
-    ])
+    assert sorted(recorder.encoded) == sorted(
+        [
+            "Alpha announced new sanctions on Freedonia.",
+            "Delta reports that the Sylvanian embassy reopened in June.",
+            "Record nine covers Arctic fisheries.",
+        ]
+    )
     index = load_index(index_dir, embedder=real_embedder)
     assert index.vectors.ntotal == index.store.counts()[1]
     reply = answer(index, "Which embassy reopened?", threshold=-1.0, top=1)

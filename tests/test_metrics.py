@@ -12,9 +12,15 @@ import pytest
 from briefing.evaluation import calibration as calibration_module
 from briefing.evaluation import metrics
 from briefing.evaluation.calibration import calibrate
-from briefing.evaluation.gold import GoldSetError, load_gold, quotes_overlapped, Span
+from briefing.evaluation.gold import GoldSetError, Span, load_gold, quotes_overlapped
 from briefing.evaluation.metrics import (
-    abstention_scores, coverage_recall_at_k, hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k, spans_overlap,
+    abstention_scores,
+    coverage_recall_at_k,
+    hit_at_k,
+    mrr_at_k,
+    ndcg_at_k,
+    recall_at_k,
+    spans_overlap,
     verbatim_rate,
 )
 
@@ -79,7 +85,12 @@ def test_abstention_precision_recall_f1():
     unanswerable = {"u1": True, "u2": True, "a1": False, "a2": False, "a3": False}
     abstained = {"u1": True, "u2": False, "a1": True, "a2": False, "a3": False}
     scores = abstention_scores(abstained, unanswerable)
-    assert (scores.true_positives, scores.false_positives, scores.false_negatives, scores.true_negatives) == (1, 1, 1, 2)
+    assert (scores.true_positives, scores.false_positives, scores.false_negatives, scores.true_negatives) == (
+        1,
+        1,
+        1,
+        2,
+    )
     assert scores.precision == 0.5 and scores.recall == 0.5 and scores.f1 == 0.5
     assert scores.false_positive_rate == pytest.approx(1 / 3)
     never = abstention_scores({}, {"u": True})
@@ -96,6 +107,7 @@ def test_verbatim_rate_and_overlap():
 
 
 # --- cross-check against pytrec_eval ------------------------------------------------
+
 
 def _random_run(seed: int):
     rng = random.Random(seed)
@@ -131,16 +143,19 @@ def test_quote_recall_equals_pytrec_recall_when_each_passage_holds_one_quote():
     qrels, scored = _random_run(7)
     run = {qid: sorted(docs, key=lambda d: -docs[d]) for qid, docs in scored.items()}
     numbers = {qid: {d: n for n, d in enumerate(sorted(rel))} for qid, rel in qrels.items()}
-    covers = {qid: [frozenset({numbers[qid][d]}) if d in numbers[qid] else frozenset() for d in run[qid]]
-              for qid in qrels}
+    covers = {
+        qid: [frozenset({numbers[qid][d]}) if d in numbers[qid] else frozenset() for d in run[qid]] for qid in qrels
+    }
     reference = pytrec_eval.RelevanceEvaluator(qrels, {"recall.5"}).evaluate(
-        {qid: docs or {"none": 0.0} for qid, docs in scored.items()})
+        {qid: docs or {"none": 0.0} for qid, docs in scored.items()}
+    )
     ours = coverage_recall_at_k(covers, {qid: len(rel) for qid, rel in qrels.items()}, 5)
     for qid in qrels:
         assert ours.per_query[qid] == pytest.approx(reference[qid]["recall_5"])
 
 
 # --- calibration -------------------------------------------------------------------
+
 
 def test_calibration_separates_when_it_can():
     scores = {"u1": 0.20, "u2": 0.25, "u3": -math.inf, "a1": 0.40, "a2": 0.55}
@@ -191,6 +206,7 @@ def test_calibration_rejects_bad_input():
 
 # --- gold sets -----------------------------------------------------------------------
 
+
 def _write(tmp_path, lines):
     path = tmp_path / "gold.jsonl"
     path.write_text("\n".join(json.dumps(line) if isinstance(line, dict) else line for line in lines))
@@ -206,14 +222,20 @@ def test_load_gold_reads_the_shipped_sets():
         assert all(q.evidence for q in questions if q.answerable)
 
 
-@pytest.mark.parametrize("line, message", [
-    ("{not json", "malformed JSON"),
-    ({"id": "a", "question": "q?", "kind": "maybe"}, "kind 'maybe'"),
-    ({"id": "a", "question": "q?", "kind": "answerable"}, "needs at least one evidence"),
-    ({"id": "a", "question": "q?", "kind": "unanswerable", "evidence": [{"path": "x", "quote": "y"}]}, "has no evidence"),
-    ({"id": "a", "question": "", "kind": "unanswerable"}, "non-empty 'question'"),
-    ({"id": "a", "question": "q?", "kind": "answerable", "evidence": [{"path": "x"}]}, "non-empty 'quote'"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("{not json", "malformed JSON"),
+        ({"id": "a", "question": "q?", "kind": "maybe"}, "kind 'maybe'"),
+        ({"id": "a", "question": "q?", "kind": "answerable"}, "needs at least one evidence"),
+        (
+            {"id": "a", "question": "q?", "kind": "unanswerable", "evidence": [{"path": "x", "quote": "y"}]},
+            "has no evidence",
+        ),
+        ({"id": "a", "question": "", "kind": "unanswerable"}, "non-empty 'question'"),
+        ({"id": "a", "question": "q?", "kind": "answerable", "evidence": [{"path": "x"}]}, "non-empty 'quote'"),
+    ],
+)
 def test_load_gold_names_the_bad_line(tmp_path, line, message):
     path = _write(tmp_path, [{"id": "ok", "question": "fine?", "kind": "unanswerable"}, line])
     with pytest.raises(GoldSetError, match=message) as error:

@@ -6,33 +6,46 @@ from briefing.answer.question import DateRange, date_filter, is_change_question
 from briefing.textfold import fold_for_lexical, lexical_terms
 
 
-@pytest.mark.parametrize("question,expected", [
-    ("What did Price say about Turkey in 2021?", DateRange("2021-01-01", "2021-12-31")),
-    ("What was said in June 2022 about sanctions?", DateRange("2022-06-01", "2022-06-30")),
-    ("Statements on Ukraine during Feb 2022", DateRange("2022-02-01", "2022-02-28")),
-    ("Has the position shifted since March 2022?", DateRange("2022-03-01", None)),
-    ("What was announced after 2021?", DateRange("2022-01-01", None)),
-    ("What did they say before 2022?", DateRange(None, "2021-12-31")),
-    ("Any statements until July 2021?", DateRange(None, "2021-07-31")),
-])
+@pytest.mark.parametrize(
+    "question,expected",
+    [
+        ("What did Price say about Turkey in 2021?", DateRange("2021-01-01", "2021-12-31")),
+        ("What was said in June 2022 about sanctions?", DateRange("2022-06-01", "2022-06-30")),
+        ("Statements on Ukraine during Feb 2022", DateRange("2022-02-01", "2022-02-28")),
+        ("Has the position shifted since March 2022?", DateRange("2022-03-01", None)),
+        ("What was announced after 2021?", DateRange("2022-01-01", None)),
+        ("What did they say before 2022?", DateRange(None, "2021-12-31")),
+        ("Any statements until July 2021?", DateRange(None, "2021-07-31")),
+    ],
+)
 def test_unambiguous_dates_become_filters(question, expected):
     assert date_filter(question) == expected
 
 
-@pytest.mark.parametrize("question", [
-    "What did Price say about Turkey?",
-    "Compare 2021 and 2022 statements on Turkey",
-    "What did they say in 2021 and in 2022?",
-    "Why did Cyprus withdraw the S-300 in 1999?",  # no preposition: a fact, not a filter
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What did Price say about Turkey?",
+        "Compare 2021 and 2022 statements on Turkey",
+        "What did they say in 2021 and in 2022?",
+        "Why did Cyprus withdraw the S-300 in 1999?",  # no preposition: a fact, not a filter
+    ],
+)
 def test_ambiguous_or_absent_dates_are_not_filters(question):
     assert date_filter(question) is None
 
 
-@pytest.mark.parametrize("question", [
-    "Did the US position change?", "Is the US still opposed to the S-400?", "Has Washington softened its stance?",
-    "Did the policy harden over time?", "Any change in the US view since 2021?", "Has there been a shift on CAATSA?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Did the US position change?",
+        "Is the US still opposed to the S-400?",
+        "Has Washington softened its stance?",
+        "Did the policy harden over time?",
+        "Any change in the US view since 2021?",
+        "Has there been a shift on CAATSA?",
+    ],
+)
 def test_change_questions_are_detected(question):
     assert is_change_question(question)
 

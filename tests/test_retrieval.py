@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import FakeEmbedder
 
 from briefing.answer import answer
-from briefing.index import load_index
-from briefing.index import build_index
 from briefing.answer.retrieve import Filters, retrieve
-from conftest import FakeEmbedder
+from briefing.index import build_index, load_index
 
 DOCS = {
     "2021-03-01-missiles.md": "Turkey bought the S-400 air defense system from Russia.",
@@ -26,10 +25,14 @@ def small_index(tmp_path):
     corpus.mkdir()
     for name, text in DOCS.items():
         (corpus / name).write_text(text)
-    transcript = {"_id": "t1", "title": "Department Press Briefing", "date": "2022-03-21",
-                  "author": "Ned Price, Department Spokesperson",
-                  "text": "MR PRICE: Good afternoon.\n\nQUESTION: Will Turkey give up the S400 system?\n\n"
-                          "MR PRICE: We have urged Turkey not to retain the S-400 system."}
+    transcript = {
+        "_id": "t1",
+        "title": "Department Press Briefing",
+        "date": "2022-03-21",
+        "author": "Ned Price, Department Spokesperson",
+        "text": "MR PRICE: Good afternoon.\n\nQUESTION: Will Turkey give up the S400 system?\n\n"
+        "MR PRICE: We have urged Turkey not to retain the S-400 system.",
+    }
     (corpus / "briefings.jsonl").write_text(json.dumps(transcript) + "\n")
     build_index(corpus, tmp_path / "index", embedder=FakeEmbedder(), show_bar=False, log=lambda _: None)
     return load_index(tmp_path / "index", embedder=FakeEmbedder())

@@ -18,8 +18,13 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 ARTEFACTS = REPO / "test-artefacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 TIMEOUT_MS = 30_000
 
 HOSTILE_NAME = "2022-03-04-fisheries-bulletin.md"

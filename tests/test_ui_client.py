@@ -50,9 +50,20 @@ def app_server(tmp_path_factory):
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, str(REPO / "app.py"), "--corpus", str(corpus), "--index", str(folder / "index"),
-             "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=folder,
+            [
+                sys.executable,
+                str(REPO / "app.py"),
+                "--corpus",
+                str(corpus),
+                "--index",
+                str(folder / "index"),
+                "--port",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=folder,
         )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + START_TIMEOUT
@@ -162,7 +173,9 @@ def test_upload_rebuild_then_answer_from_the_new_document(client, app_server, tm
     assert "Index rebuilt: documents: 1 added" in text
     assert ">2</dd>" in status  # two documents now
     assert sorted(p.name for p in app_server["corpus"].iterdir()) == [
-        "2023-02-01 arctic council.md", "us-turkey-s400-article.md"]
+        "2023-02-01 arctic council.md",
+        "us-turkey-s400-article.md",
+    ]
 
     after = _last_answer(_ask(client, NEW_QUESTION))
     quotes = _quotes(after)

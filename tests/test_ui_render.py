@@ -8,14 +8,14 @@ from html.parser import HTMLParser
 import pytest
 
 from briefing import phrases
-from briefing.records import Answer, Document, Extract
 from briefing.errors import UploadRejected
-from briefing.ui.uploads import MAX_UPLOAD_BYTES, add_to_corpus, safe_file_name
+from briefing.records import Answer, Document, Extract
 from briefing.ui.followup import follow_up_context, is_follow_up
 from briefing.ui.render import location, render_answer, render_source, render_transcript
+from briefing.ui.uploads import MAX_UPLOAD_BYTES, add_to_corpus, safe_file_name
 
 HOSTILE = (
-    "Talks ended <script>window.__xss=1</script> with <img src=x onerror=\"window.__xss=2\"> "
+    'Talks ended <script>window.__xss=1</script> with <img src=x onerror="window.__xss=2"> '
     "and [x](javascript:window.__xss=3) plus **bold** and ${window.__xss=4} {{constructor}}."
 )
 
@@ -38,8 +38,20 @@ def _tags(html: str) -> list[tuple[str, dict]]:
 
 
 def _extract(text: str, **meta) -> Extract:
-    defaults = dict(citation=1, text=text, doc_id="doc.md", path="doc.md", char_start=0, char_end=len(text),
-                    score=0.9, title="T", date="2021-02-03", source="Wire", url=None, speaker=None)
+    defaults = dict(
+        citation=1,
+        text=text,
+        doc_id="doc.md",
+        path="doc.md",
+        char_start=0,
+        char_end=len(text),
+        score=0.9,
+        title="T",
+        date="2021-02-03",
+        source="Wire",
+        url=None,
+        speaker=None,
+    )
     defaults.update(meta)
     return Extract(**defaults)
 
@@ -54,8 +66,13 @@ def _inert(html: str) -> None:
 
 
 def test_answer_escapes_every_document_string():
-    extract = _extract(HOSTILE, title="<b onmouseover=alert(1)>T</b>", source="<img src=x onerror=alert(2)>",
-                       speaker="MR <SCRIPT>", url="javascript:alert(3)")
+    extract = _extract(
+        HOSTILE,
+        title="<b onmouseover=alert(1)>T</b>",
+        source="<img src=x onerror=alert(2)>",
+        speaker="MR <SCRIPT>",
+        url="javascript:alert(3)",
+    )
     html = render_answer(Answer("q", False, "", extracts=(extract,)), 0)
     _inert(html)
     assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html
@@ -71,8 +88,12 @@ def test_abstention_is_the_fixed_message_only():
 
 def test_timeline_and_filters_headers():
     extracts = (_extract("A said no.", speaker="MR PRICE"), _extract("B said yes.", citation=2, date="2022"))
-    html = render_answer(Answer("q", False, "", extracts=extracts, timeline=True,
-                                filters={"since": "2021-01-01", "until": "2022-12-31"}), 3)
+    html = render_answer(
+        Answer(
+            "q", False, "", extracts=extracts, timeline=True, filters={"since": "2021-01-01", "until": "2022-12-31"}
+        ),
+        3,
+    )
     assert phrases.TIMELINE_HEADER in html
     assert phrases.filter_phrase("2021-01-01", "2022-12-31", None) in html
     assert '<span class="bf-when-date">2021-02-03</span><span class="bf-when-speaker">MR PRICE</span>' in html
@@ -111,24 +132,45 @@ def test_source_view_after_the_document_changed():
 
 
 def test_transcript_escapes_questions():
-    html = render_transcript([{"question": "<img src=x onerror=alert(1)>?", "context": "<b>prev</b>",
-                               "answer": Answer("q", True, phrases.NO_ANSWER)}])
+    html = render_transcript(
+        [
+            {
+                "question": "<img src=x onerror=alert(1)>?",
+                "context": "<b>prev</b>",
+                "answer": Answer("q", True, phrases.NO_ANSWER),
+            }
+        ]
+    )
     _inert(html)
 
 
-@pytest.mark.parametrize("question", [
-    "and what did Turkey say?", "And Greece?", "What about Russia?", "how about the EU?", "But why?",
-    "Why did they refuse?", "When was that?", "Did he say it again?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "and what did Turkey say?",
+        "And Greece?",
+        "What about Russia?",
+        "how about the EU?",
+        "But why?",
+        "Why did they refuse?",
+        "When was that?",
+        "Did he say it again?",
+    ],
+)
 def test_follow_ups(question):
     assert is_follow_up(question)
 
 
-@pytest.mark.parametrize("question", [
-    "Did the US position change?", "What did the State Department urge Turkey to do?",
-    "Andorra's position on the S-400 deal?", "What did the spokesman say about the sanctions on Ankara?",
-    "",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Did the US position change?",
+        "What did the State Department urge Turkey to do?",
+        "Andorra's position on the S-400 deal?",
+        "What did the spokesman say about the sanctions on Ankara?",
+        "",
+    ],
+)
 def test_not_follow_ups(question):
     assert not is_follow_up(question)
 
@@ -139,17 +181,29 @@ def test_follow_up_context_keeps_the_subject_and_stays_bounded():
     assert first == "Did the US position change?"
     second = follow_up_context("why?", [("Did the US position change?", None), ("and what did Turkey say?", first)])
     assert second == "Did the US position change?\nand what did Turkey say?"
-    third = follow_up_context("and then?", [("Did the US position change?", None), ("and what did Turkey say?", first),
-                                            ("why?", second)])
+    third = follow_up_context(
+        "and then?", [("Did the US position change?", None), ("and what did Turkey say?", first), ("why?", second)]
+    )
     assert third == "Did the US position change?\nwhy?"
     assert follow_up_context("Did the US position change?", [("What did Turkey propose?", None)]) is None
 
 
-@pytest.mark.parametrize("name,reason", [
-    ("../evil.md", "'..'"), ("a/../../evil.md", "'..'"), (".hidden.md", "hidden"), ("x..md", "'..'"),
-    ("run.exe", "unsupported type"), ("noext", "unsupported type"), ("bad;name.md", "letters, digits"),
-    ("new\nline.md", "letters, digits"), ("", "no name"), ("dir/", "no name"), ("a" * 200 + ".md", "longer"),
-])
+@pytest.mark.parametrize(
+    "name,reason",
+    [
+        ("../evil.md", "'..'"),
+        ("a/../../evil.md", "'..'"),
+        (".hidden.md", "hidden"),
+        ("x..md", "'..'"),
+        ("run.exe", "unsupported type"),
+        ("noext", "unsupported type"),
+        ("bad;name.md", "letters, digits"),
+        ("new\nline.md", "letters, digits"),
+        ("", "no name"),
+        ("dir/", "no name"),
+        ("a" * 200 + ".md", "longer"),
+    ],
+)
 def test_unsafe_names_are_rejected_with_a_reason(name, reason):
     with pytest.raises(UploadRejected, match=re.escape(reason)):
         safe_file_name(name)

@@ -59,10 +59,12 @@ def test_above_the_limit_an_ivf_is_saved_beside_and_searched(tmp_path, small_lim
     assert loaded.approximate is not None and loaded.approximate.ntotal == 3000
     assert vectors.kind(loaded) == f"ivf{vectors.lists_for(3000)}-flat"
     queries = clustered(100, seed=5)
-    recall = np.mean([
-        len({i for i, _ in vectors.search(loaded, q, 10)} & set(brute_force(matrix, ids, q, 10))) / 10
-        for q in queries
-    ])
+    recall = np.mean(
+        [
+            len({i for i, _ in vectors.search(loaded, q, 10)} & set(brute_force(matrix, ids, q, 10))) / 10
+            for q in queries
+        ]
+    )
     assert recall >= 0.95
     # scores are exact inner products, whichever index answered
     found = vectors.search(loaded, queries[0], 5)
@@ -136,9 +138,8 @@ def test_an_ivf_from_another_build_is_ignored(tmp_path, small_limit):
 
 
 def test_build_index_records_the_faiss_type_and_stays_incremental(tmp_path, fake_embedder, monkeypatch):
-    from briefing.index import load_index
-    from briefing.index import build_index
     from briefing.answer.retrieve import retrieve
+    from briefing.index import build_index, load_index
 
     monkeypatch.setattr(vectors, "EXACT_LIMIT", 150)
     corpus = tmp_path / "corpus"

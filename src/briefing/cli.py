@@ -37,9 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--index", type=Path, default=Path("index"))
     index.add_argument("--full", action="store_true", help="rebuild everything")
     index.add_argument("--model", help="a local sentence-transformers model folder")
-    index.add_argument("--backend", choices=("torch", "onnx-int8"),
-                       help="embedding backend (default: the previous build's, else torch); onnx-int8 needs "
-                            "sentence-transformers[onnx], see README")
+    index.add_argument(
+        "--backend",
+        choices=("torch", "onnx-int8"),
+        help="embedding backend (default: the previous build's, else torch); onnx-int8 needs "
+        "sentence-transformers[onnx], see README",
+    )
     index.add_argument("--json", action="store_true", help="print the build report as JSON")
 
     ask = commands.add_parser("ask", help="answer questions with cited extracts")
@@ -63,8 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_index(args) -> int:
-    report = build_index(args.corpus, args.index, model_path=args.model, backend=args.backend, full=args.full,
-                         show_bar=sys.stderr.isatty() or bool(os.environ.get("BRIEFING_PROGRESS")), log=log)
+    report = build_index(
+        args.corpus,
+        args.index,
+        model_path=args.model,
+        backend=args.backend,
+        full=args.full,
+        show_bar=sys.stderr.isatty() or bool(os.environ.get("BRIEFING_PROGRESS")),
+        log=log,
+    )
     for skipped in report.skipped:
         print(f"warning: skipped {skipped}", file=sys.stderr)
     if args.json:
@@ -90,8 +100,13 @@ def _run_ask(args) -> int:
     index = load_index(args.index, model_path=args.model)
     filters = filters_from_args(args)
     for question in questions:
-        reply = answer(index, question, top=args.top, filters=filters or None,
-                       threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold)
+        reply = answer(
+            index,
+            question,
+            top=args.top,
+            filters=filters or None,
+            threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold,
+        )
         if args.json:
             print(json.dumps(reply.to_json_dict(), ensure_ascii=False), flush=True)
         else:
@@ -105,8 +120,13 @@ def _run_serve(args) -> int:
     auth = args.auth or os.environ.get("BRIEFING_AUTH")
     if auth and ":" not in auth:
         raise UsageError("--auth takes user:password")
-    serve(corpus_dir=args.corpus, index_dir=args.index, host=args.host, port=args.port,
-          auth=tuple(auth.split(":", 1)) if auth else None)
+    serve(
+        corpus_dir=args.corpus,
+        index_dir=args.index,
+        host=args.host,
+        port=args.port,
+        auth=tuple(auth.split(":", 1)) if auth else None,
+    )
     return 0
 
 

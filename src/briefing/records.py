@@ -79,7 +79,7 @@ class Passage(_Record):
     sentences: tuple[Sentence, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Passage":
+    def from_dict(cls, data: dict[str, Any]) -> Passage:
         data = dict(data)
         data["sentences"] = tuple(
             s if isinstance(s, Sentence) else Sentence.from_dict(s) for s in data.get("sentences", ())

@@ -35,8 +35,18 @@ DEFAULT_THRESHOLD = DEFAULT_PARAMS.threshold
 DEFAULT_MIN_COVERAGE = DEFAULT_PARAMS.min_coverage
 
 __all__ = [
-    "DEFAULT_MIN_COVERAGE", "DEFAULT_PARAMS", "DEFAULT_THRESHOLD", "AnswerParams", "Evidence", "Filters", "answer",
-    "applied_filters", "coverage", "decide", "gather", "render_markdown",
+    "DEFAULT_MIN_COVERAGE",
+    "DEFAULT_PARAMS",
+    "DEFAULT_THRESHOLD",
+    "AnswerParams",
+    "Evidence",
+    "Filters",
+    "answer",
+    "applied_filters",
+    "coverage",
+    "decide",
+    "gather",
+    "render_markdown",
 ]
 
 

@@ -37,18 +37,24 @@ def _date_key(date: str | None) -> str:
     return date or "9999"
 
 
-def _select(candidates: list[Candidate], documents: dict[str, Document], top: int, per_document: bool,
-            jaccard: float) -> list[Candidate]:
+def _select(
+    candidates: list[Candidate], documents: dict[str, Document], top: int, per_document: bool, jaccard: float
+) -> list[Candidate]:
     chosen: list[Candidate] = []
     for candidate in candidates:
-        text = documents[candidate.doc_id].text[candidate.char_start:candidate.char_end]
+        text = documents[candidate.doc_id].text[candidate.char_start : candidate.char_end]
         if per_document and any(c.doc_id == candidate.doc_id for c in chosen):
             continue
         duplicate_of = next(
-            (i for i, c in enumerate(chosen)
-             if _is_duplicate(text, documents[c.doc_id].text[c.char_start:c.char_end], jaccard)
-             or (c.doc_id == candidate.doc_id
-                 and spans_overlap(c.char_start, c.char_end, candidate.char_start, candidate.char_end))),
+            (
+                i
+                for i, c in enumerate(chosen)
+                if _is_duplicate(text, documents[c.doc_id].text[c.char_start : c.char_end], jaccard)
+                or (
+                    c.doc_id == candidate.doc_id
+                    and spans_overlap(c.char_start, c.char_end, candidate.char_start, candidate.char_end)
+                )
+            ),
             None,
         )
         if duplicate_of is not None:
@@ -62,8 +68,14 @@ def _select(candidates: list[Candidate], documents: dict[str, Document], top: in
     return chosen
 
 
-def decide(evidence: Evidence, *, top: int = 5, threshold: float | None = None, min_coverage: float | None = None,
-           params: AnswerParams | None = None) -> Answer:
+def decide(
+    evidence: Evidence,
+    *,
+    top: int = 5,
+    threshold: float | None = None,
+    min_coverage: float | None = None,
+    params: AnswerParams | None = None,
+) -> Answer:
     """Turn gathered evidence into extracts, or an abstention.
 
     ``params`` default to the evidence's; ``threshold`` and ``min_coverage``
@@ -86,13 +98,21 @@ def decide(evidence: Evidence, *, top: int = 5, threshold: float | None = None, 
         floor = best.score - params.timeline_margin
         pool = [c for c in candidates if c.score >= floor]
         # One statement per document (so per date) from passages on the question's subject ...
-        on_subject = [c for c in pool if evidence.coverage.get(c.passage.passage_id, 0.0)
-                      >= params.timeline_coverage_share * evidence.support()]
+        on_subject = [
+            c
+            for c in pool
+            if evidence.coverage.get(c.passage.passage_id, 0.0) >= params.timeline_coverage_share * evidence.support()
+        ]
         chosen = _select(on_subject, documents, max(top, 6), per_document=True, jaccard=params.duplicate_jaccard)
         if len(chosen) < top:
             # ... then, with few documents, their other best sentences.
-            chosen = _select(chosen + [c for c in pool if c not in chosen], documents, top, per_document=False,
-                             jaccard=params.duplicate_jaccard)
+            chosen = _select(
+                chosen + [c for c in pool if c not in chosen],
+                documents,
+                top,
+                per_document=False,
+                jaccard=params.duplicate_jaccard,
+            )
         # Oldest first; within one date, the most relevant statement first.
         chosen.sort(key=lambda c: (_date_key(c.date), -c.score))
     else:
@@ -105,11 +125,18 @@ def decide(evidence: Evidence, *, top: int = 5, threshold: float | None = None, 
         extracts.append(
             Extract(
                 citation=number,
-                text=document.text[candidate.char_start:candidate.char_end],
-                doc_id=candidate.doc_id, path=document.path,
-                char_start=candidate.char_start, char_end=candidate.char_end,
-                score=candidate.score, title=document.title, date=document.date, source=document.source,
-                url=document.url, speaker=candidate.speaker, page=document.page_at(candidate.char_start),
+                text=document.text[candidate.char_start : candidate.char_end],
+                doc_id=candidate.doc_id,
+                path=document.path,
+                char_start=candidate.char_start,
+                char_end=candidate.char_end,
+                score=candidate.score,
+                title=document.title,
+                date=document.date,
+                source=document.source,
+                url=document.url,
+                speaker=candidate.speaker,
+                page=document.page_at(candidate.char_start),
                 passage_id=candidate.passage.passage_id,
             )
         )

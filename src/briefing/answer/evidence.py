@@ -19,6 +19,7 @@ from .question import date_filter, expected_answer_type, has_answer_type, is_cha
 from .retrieve import Filters, retrieve
 from .sentences import Candidate, candidates
 
+
 def coverage(index: Index, query: str, passage_ids: list[int]) -> dict[int, float]:
     """IDF-weighted share of the question's content words found in each passage.
 
@@ -62,8 +63,8 @@ class Evidence:
         """The best key-term coverage among the best sentences that hold the expected answer type."""
         values = [
             self.coverage.get(c.passage.passage_id, 0.0)
-            for c in self.candidates[:self.params.evidence_candidates]
-            if has_answer_type(self.answer_type, self.documents[c.doc_id].text[c.char_start:c.char_end])
+            for c in self.candidates[: self.params.evidence_candidates]
+            if has_answer_type(self.answer_type, self.documents[c.doc_id].text[c.char_start : c.char_end])
         ]
         return max(values, default=0.0)
 
@@ -79,8 +80,15 @@ def applied_filters(question: str, filters: Filters | None) -> Filters | None:
     return applied if applied else None
 
 
-def gather(index: Index, question: str, *, filters: Filters | None = None, context: str | None = None,
-           mode: str = "hybrid", params: AnswerParams = DEFAULT_PARAMS) -> Evidence:
+def gather(
+    index: Index,
+    question: str,
+    *,
+    filters: Filters | None = None,
+    context: str | None = None,
+    mode: str = "hybrid",
+    params: AnswerParams = DEFAULT_PARAMS,
+) -> Evidence:
     """Retrieve and score candidate sentences for ``question`` (no decision yet).
 
     Raises BadInputError for an empty question.
@@ -93,12 +101,26 @@ def gather(index: Index, question: str, *, filters: Filters | None = None, conte
     query = f"{context.strip()} {question}" if context else question
     question_vector = index.encode_query(query)
     depth = params.timeline_passages if timeline else params.passages_to_read
-    hits = retrieve(index, query, k=depth, filters=applied, mode=mode, query_vector=question_vector,
-                    dense_weight=params.dense_weight, candidates=params.candidates)
+    hits = retrieve(
+        index,
+        query,
+        k=depth,
+        filters=applied,
+        mode=mode,
+        query_vector=question_vector,
+        dense_weight=params.dense_weight,
+        candidates=params.candidates,
+    )
     documents = {doc_id: index.store.document(doc_id) for doc_id in {hit.doc_id for hit in hits}}
     scored = candidates(index, question_vector, hits, documents, params)
     return Evidence(
-        question=question, query=query, filters=applied, timeline=timeline, candidates=scored,
-        documents=documents, coverage=coverage(index, query, [hit.passage_id for hit in hits]),
-        answer_type=expected_answer_type(question), params=params,
+        question=question,
+        query=query,
+        filters=applied,
+        timeline=timeline,
+        candidates=scored,
+        documents=documents,
+        coverage=coverage(index, query, [hit.passage_id for hit in hits]),
+        answer_type=expected_answer_type(question),
+        params=params,
     )

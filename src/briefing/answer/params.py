@@ -32,7 +32,9 @@ class AnswerParams:
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must be between 0 and 1.")
         if min(self.passages_to_read, self.timeline_passages, self.evidence_candidates, self.candidates) < 1:
-            raise ValueError("passages_to_read, timeline_passages, evidence_candidates and candidates must be at least 1.")
+            raise ValueError(
+                "passages_to_read, timeline_passages, evidence_candidates and candidates must be at least 1."
+            )
 
     def to_dict(self) -> dict:
         return asdict(self)

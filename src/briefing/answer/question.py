@@ -21,8 +21,10 @@ MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month
 
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 _PERIOD = rf"(?:(?P<month>{_MONTH_NAMES})\.?\s+)?(?P<year>(?:19|20)\d\d)"
-_DATE_RE = re.compile(rf"\b(?P<prep>in|during|since|after|before|until|till|by)\s+(?:early\s+|late\s+|mid-?\s*)?{_PERIOD}\b",
-                      re.IGNORECASE)
+_DATE_RE = re.compile(
+    rf"\b(?P<prep>in|during|since|after|before|until|till|by)\s+(?:early\s+|late\s+|mid-?\s*)?{_PERIOD}\b",
+    re.IGNORECASE,
+)
 _ANY_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _STATEMENT_RE = re.compile(
     r"\b(say|says|said|saying|state[sd]?|statements?|announce[sd]?|announcements?|position|stance|policy|"

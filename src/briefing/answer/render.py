@@ -30,7 +30,11 @@ def render_markdown(extracts: list[Extract], *, timeline: bool, filters: Filters
         speaker = f"**{_escape_markdown(extract.speaker)}**" if extract.speaker else ""
         prefix = f"{speaker} — " if speaker else ""
         if timeline:
-            prefix = f"**{extract.date or phrases.DATE_UNKNOWN}** " + prefix if speaker else f"**{extract.date or phrases.DATE_UNKNOWN}** — "
+            prefix = (
+                f"**{extract.date or phrases.DATE_UNKNOWN}** " + prefix
+                if speaker
+                else f"**{extract.date or phrases.DATE_UNKNOWN}** — "
+            )
         lines.append(f"> {prefix}{quoted} [{extract.citation}]")
         lines.append("")
     cited = OrderedDict()

@@ -65,8 +65,7 @@ def fuse(dense: dict, lexical: dict, dense_weight: float = DEFAULT_DENSE_WEIGHT)
     dense_norm = minmax({key: dense[key] for key in union if key in dense})
     lexical_norm = minmax(lexical)
     return {
-        key: dense_weight * dense_norm.get(key, 0.0) + (1 - dense_weight) * lexical_norm.get(key, 0.0)
-        for key in union
+        key: dense_weight * dense_norm.get(key, 0.0) + (1 - dense_weight) * lexical_norm.get(key, 0.0) for key in union
     }
 
 
@@ -93,7 +92,9 @@ def retrieve(
     dense = dict(index.dense_search(query_vector, pool, allowed)) if mode != "lexical" else {}
     lexical: dict[int, float] = {}
     if mode != "dense":
-        lexical = dict(index.store.lexical_search(fts_match_query(question), pool, **(filters.to_dict() if filters else {})))
+        lexical = dict(
+            index.store.lexical_search(fts_match_query(question), pool, **(filters.to_dict() if filters else {}))
+        )
     union = set(dense) | set(lexical)
     missing = [pid for pid in union if pid not in dense]
     if missing:
@@ -110,8 +111,12 @@ def retrieve(
     passages = index.store.passages(pid for pid, _ in ranked)
     return [
         ScoredHit(
-            passage_id=pid, doc_id=passages[pid].doc_id, score=score, rank=rank,
-            dense=dense.get(pid, 0.0), lexical=lexical.get(pid, 0.0),
+            passage_id=pid,
+            doc_id=passages[pid].doc_id,
+            score=score,
+            rank=rank,
+            dense=dense.get(pid, 0.0),
+            lexical=lexical.get(pid, 0.0),
         )
         for rank, (pid, score) in enumerate(ranked, start=1)
         if pid in passages

@@ -27,6 +27,8 @@ _ANAPHORA = re.compile(
     r"and|moreover|meanwhile|nevertheless|furthermore|instead|in addition|as a result|there)\b",
     re.IGNORECASE,
 )
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One quotable span (a sentence, maybe with the one before it) and its score."""
@@ -75,15 +77,14 @@ class SentenceVectors:
 SENTENCE_VECTORS = SentenceVectors()
 
 
-def _span_with_context(passage: Passage, sentence_index: int, text: str,
-                       before: Sentence | None) -> tuple[int, int]:
+def _span_with_context(passage: Passage, sentence_index: int, text: str, before: Sentence | None) -> tuple[int, int]:
     """The sentence, extended back over one sentence when it cannot stand alone.
 
     ``before`` is the sentence preceding the passage (from the previous passage).
     """
     sentence = passage.sentences[sentence_index]
     start = sentence.char_start
-    if _ANAPHORA.match(text[sentence.char_start:sentence.char_end]):
+    if _ANAPHORA.match(text[sentence.char_start : sentence.char_end]):
         previous = passage.sentences[sentence_index - 1] if sentence_index > 0 else before
         if previous is not None and previous.speaker == sentence.speaker:
             start = previous.char_start
@@ -102,8 +103,13 @@ def _sentence_before(index: Index, passage: Passage) -> Sentence | None:
     return None
 
 
-def candidates(index: Index, question_vector: np.ndarray, hits, documents: dict[str, Document],
-               params: AnswerParams = DEFAULT_PARAMS) -> list[Candidate]:
+def candidates(
+    index: Index,
+    question_vector: np.ndarray,
+    hits,
+    documents: dict[str, Document],
+    params: AnswerParams = DEFAULT_PARAMS,
+) -> list[Candidate]:
     """Every distinct span of the hits' passages, scored against the question, best first."""
     passages = index.store.passages(hit.passage_id for hit in hits)
     keys, texts, owners = [], [], []
@@ -114,7 +120,7 @@ def candidates(index: Index, question_vector: np.ndarray, hits, documents: dict[
             continue
         text = documents[passage.doc_id].text
         before = None
-        if passage.sentences and _ANAPHORA.match(text[passage.sentences[0].char_start:passage.sentences[0].char_end]):
+        if passage.sentences and _ANAPHORA.match(text[passage.sentences[0].char_start : passage.sentences[0].char_end]):
             before = _sentence_before(index, passage)
         for position, sentence in enumerate(passage.sentences):
             span = _span_with_context(passage, position, text, before)
@@ -123,7 +129,7 @@ def candidates(index: Index, question_vector: np.ndarray, hits, documents: dict[
                 continue
             seen.add(key)
             keys.append(key)
-            texts.append(text[span[0]:span[1]])
+            texts.append(text[span[0] : span[1]])
             owners.append((hit, passage, sentence.speaker))
     if not keys:
         return []
@@ -133,7 +139,6 @@ def candidates(index: Index, question_vector: np.ndarray, hits, documents: dict[
         score = params.sentence_weight * float(cosine) + (1 - params.sentence_weight) * hit.dense
         if is_question_label(speaker):
             score *= params.question_turn_penalty
-        out.append(Candidate(key[0], key[1], key[2], score, float(cosine), passage, speaker,
-                              documents[key[0]].date))
+        out.append(Candidate(key[0], key[1], key[2], score, float(cosine), passage, speaker, documents[key[0]].date))
     out.sort(key=lambda c: -c.score)
     return out

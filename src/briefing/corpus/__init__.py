@@ -23,8 +23,17 @@ from .text import TEXT_EXTENSIONS, read_text
 SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | {".pdf", ".jsonl"}
 
 __all__ = [
-    "SUPPORTED_EXTENSIONS", "CorpusError", "SkippedFile", "date_from_filename", "document_sha256", "file_sha256",
-    "iter_corpus_files", "load_corpus", "normalise_date", "read_file", "read_jsonl_records",
+    "SUPPORTED_EXTENSIONS",
+    "CorpusError",
+    "SkippedFile",
+    "date_from_filename",
+    "document_sha256",
+    "file_sha256",
+    "iter_corpus_files",
+    "load_corpus",
+    "normalise_date",
+    "read_file",
+    "read_jsonl_records",
 ]
 
 

@@ -11,8 +11,8 @@ A single sentence longer than a passage is cut at word boundaries.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import blingfire
 
@@ -98,7 +98,7 @@ def _cut_long_sentence(
     text: str, span: tuple[int, int], count_tokens: TokenCounter, max_tokens: int
 ) -> list[tuple[int, int]]:
     """Cut one over-long sentence into word-boundary pieces that each fit ``max_tokens``."""
-    words = [(span[0] + m.start(), span[0] + m.end()) for m in _WORD.finditer(text[span[0]:span[1]])]
+    words = [(span[0] + m.start(), span[0] + m.end()) for m in _WORD.finditer(text[span[0] : span[1]])]
     pieces: list[tuple[int, int]] = []
     size = max(1, max_tokens // 2)
     index = 0
@@ -106,7 +106,7 @@ def _cut_long_sentence(
         take = min(size, len(words) - index)
         while take > 1:
             candidate = (words[index][0], words[index + take - 1][1])
-            if count_tokens([text[candidate[0]:candidate[1]]])[0] <= max_tokens:
+            if count_tokens([text[candidate[0] : candidate[1]]])[0] <= max_tokens:
                 break
             take = max(1, take // 2)
         pieces.append((words[index][0], words[index + take - 1][1]))
@@ -134,7 +134,7 @@ def chunk_document(document: Document, count_tokens: TokenCounter, params: Chunk
         for span in spans:
             if token_of[span] > params.max_tokens:
                 for piece in _cut_long_sentence(text, span, count_tokens, params.max_tokens):
-                    unit.append((piece, count_tokens([text[piece[0]:piece[1]]])[0]))
+                    unit.append((piece, count_tokens([text[piece[0] : piece[1]]])[0]))
             else:
                 unit.append((span, token_of[span]))
         units.append(unit)
@@ -161,7 +161,7 @@ def chunk_document(document: Document, count_tokens: TokenCounter, params: Chunk
             window_tokens = sum(t for _, t in window)
             if window and window_tokens + item[1] > params.max_tokens:
                 chunks.append([span for span, _ in window])
-                keep = window[len(window) - params.overlap_sentences:] if params.overlap_sentences else []
+                keep = window[len(window) - params.overlap_sentences :] if params.overlap_sentences else []
                 while keep and sum(t for _, t in keep) + item[1] > params.max_tokens:
                     keep = keep[1:]
                 window = list(keep)

@@ -79,7 +79,14 @@ def _optional_str(value: object) -> str | None:
 
 
 def make_document(
-    relative: str, text: str, *, doc_id: str | None = None, title=None, date=None, source=None, url=None,
+    relative: str,
+    text: str,
+    *,
+    doc_id: str | None = None,
+    title=None,
+    date=None,
+    source=None,
+    url=None,
     pages: tuple[int, ...] = (),
 ) -> Document:
     """A :class:`Document` with its content hash; CorpusError for an empty text."""
@@ -99,5 +106,3 @@ def make_document(
         pages=pages,
         **meta,
     )
-
-

@@ -28,6 +28,4 @@ def read_pdf(path: Path, relative: str) -> list[Document]:
         parts.append(page_text)
         offset += len(page_text) + 2
     text = "\n\n".join(parts)
-    return [
-        make_document(relative, text, title=title, date=date_from_filename(path.name), pages=tuple(starts))
-    ]
+    return [make_document(relative, text, title=title, date=date_from_filename(path.name), pages=tuple(starts))]

@@ -27,7 +27,7 @@ def read_text(path: Path, relative: str) -> list[Document]:
         if loaded is not None and not isinstance(loaded, dict):
             raise CorpusError("malformed front matter: expected 'key: value' lines")
         meta = loaded or {}
-        text = text[match.end():]
+        text = text[match.end() :]
     date = normalise_date(meta.get("date"), "front matter") or date_from_filename(path.name)
     return [
         make_document(

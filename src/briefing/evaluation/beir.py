@@ -20,9 +20,9 @@ import csv
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..answer.retrieve import retrieve
 from ..corpus.chunking import ChunkingParams
@@ -148,8 +148,15 @@ def write_collection(corpus_path: Path, target: Path, *, title: str = "prepend")
     return count
 
 
-def prepare_index(folder: Path, *, cache: Path | None = None, embedder=None, title: str = "prepend",
-                  log: Callable[[str], None] = print, show_bar: bool = False):
+def prepare_index(
+    folder: Path,
+    *,
+    cache: Path | None = None,
+    embedder=None,
+    title: str = "prepend",
+    log: Callable[[str], None] = print,
+    show_bar: bool = False,
+):
     """Build (or reuse) the index of a BEIR corpus; returns the loaded :class:`Index`.
 
     The cache folder is ``<cache>/<hash>`` where the hash covers the corpus bytes,
@@ -157,8 +164,13 @@ def prepare_index(folder: Path, *, cache: Path | None = None, embedder=None, tit
     """
     corpus_path = Path(folder) / "corpus.jsonl"
     embedder = embedder or Embedder()
-    key = corpus_hash(corpus_path, embedder.identity, json.dumps(ChunkingParams().to_dict(), sort_keys=True),
-                      f"title={title}", f"layout={CACHE_LAYOUT}")
+    key = corpus_hash(
+        corpus_path,
+        embedder.identity,
+        json.dumps(ChunkingParams().to_dict(), sort_keys=True),
+        f"title={title}",
+        f"layout={CACHE_LAYOUT}",
+    )
     root = Path(cache) if cache else default_cache_root()
     home = root / key
     collection = home / "corpus" / COLLECTION_NAME

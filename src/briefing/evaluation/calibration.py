@@ -13,15 +13,16 @@ scores and picks the one that maximises the chosen objective:
 ``min_answered`` restricts the choice to thresholds that still answer at least
 that share of the answerable questions: on a corpus where unanswerable
 questions score as high as answerable ones, the unconstrained optimum is to
-abstain on nearly everything, which no user wants.  When several thresholds tie, the middle of the widest tied interval is taken,
-so the choice sits as far as possible from the scores that decide it.
+abstain on nearly everything, which no user wants.  When several thresholds
+tie, the middle of the widest tied interval is taken, so the choice sits as
+far as possible from the scores that decide it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from .metrics import abstention_scores
 
@@ -87,9 +88,13 @@ class Calibration:
 
     def to_dict(self) -> dict:
         return {
-            "threshold": self.threshold, "objective": self.objective, "min_answered": self.min_answered,
+            "threshold": self.threshold,
+            "objective": self.objective,
+            "min_answered": self.min_answered,
             "questions": self.questions,
-            "unanswerable": self.unanswerable, "auc": round(self.auc, 4), "best": self.best.to_dict(),
+            "unanswerable": self.unanswerable,
+            "auc": round(self.auc, 4),
+            "best": self.best.to_dict(),
             "curve": [row.to_dict() for row in self.table()],
         }
 
@@ -99,15 +104,24 @@ def _row(threshold: float, scores: Mapping[str, float], unanswerable: Mapping[st
     counts = abstention_scores(abstained, unanswerable)
     answerable = counts.false_positives + counts.true_negatives
     return TradeoffRow(
-        threshold=threshold, precision=counts.precision, recall=counts.recall, f1=counts.f1,
+        threshold=threshold,
+        precision=counts.precision,
+        recall=counts.recall,
+        f1=counts.f1,
         false_abstention=counts.false_positive_rate,
         youden=counts.recall - counts.false_positive_rate,
         answered=counts.true_negatives / answerable if answerable else 1.0,
     )
 
 
-def calibrate(scores: Mapping[str, float], unanswerable: Mapping[str, bool], *, objective: str = "f1",
-              min_answered: float = 0.0, decimals: int = 3) -> Calibration:
+def calibrate(
+    scores: Mapping[str, float],
+    unanswerable: Mapping[str, bool],
+    *,
+    objective: str = "f1",
+    min_answered: float = 0.0,
+    decimals: int = 3,
+) -> Calibration:
     """Pick the abstention threshold that maximises ``objective`` on labelled questions.
 
     ``scores[qid]`` is the best-extract score of a question answered with
@@ -131,8 +145,7 @@ def calibrate(scores: Mapping[str, float], unanswerable: Mapping[str, bool], *, 
     if not finite:
         candidates = [0.0]
     else:
-        candidates = ([finite[0] - 0.05] + [(a + b) / 2 for a, b in zip(finite, finite[1:])]
-                      + [finite[-1] + 0.05])
+        candidates = [finite[0] - 0.05] + [(a + b) / 2 for a, b in zip(finite, finite[1:])] + [finite[-1] + 0.05]
     curve = [_row(t, scores, labels) for t in candidates]
     value = (lambda row: row.f1) if objective == "f1" else (lambda row: row.youden)
     reachable = min(min_answered, max(row.answered for row in curve))  # some questions always abstain
@@ -159,5 +172,14 @@ def calibrate(scores: Mapping[str, float], unanswerable: Mapping[str, bool], *, 
         if abs(value(check) - top) < 1e-12 and check.answered >= reachable - 1e-12:
             threshold = rounded
             break
-    return Calibration(threshold, objective, min_answered, _row(threshold, scores, labels), tuple(curve), len(scores),
-                       sum(labels.values()), dict(scores), labels)
+    return Calibration(
+        threshold,
+        objective,
+        min_answered,
+        _row(threshold, scores, labels),
+        tuple(curve),
+        len(scores),
+        sum(labels.values()),
+        dict(scores),
+        labels,
+    )

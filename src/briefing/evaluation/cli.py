@@ -30,29 +30,47 @@ MODES = ("dense", "lexical", "hybrid")
 def add_eval_parser(commands):
     """Register the ``eval`` sub-command on the ``briefing`` parser."""
     parser = commands.add_parser(
-        "eval", help="evaluate retrieval and answers on a gold question set, or on a BEIR dataset",
+        "eval",
+        help="evaluate retrieval and answers on a gold question set, or on a BEIR dataset",
         description="Evaluate on gold question sets (--questions) or on a BEIR-format dataset (--beir).",
     )
-    parser.add_argument("--index", type=Path, action="append",
-                        help="index folder (default: index); repeat to pair with several --questions")
+    parser.add_argument(
+        "--index",
+        type=Path,
+        action="append",
+        help="index folder (default: index); repeat to pair with several --questions",
+    )
     parser.add_argument("--questions", type=Path, action="append", help="a gold set (.jsonl); may repeat")
     parser.add_argument("--json", action="store_true", help="print one JSON object with the metrics")
     parser.add_argument("--report", type=Path, metavar="DIR", help="write report.md and PNG charts into DIR")
-    parser.add_argument("--calibrate", action="store_true",
-                        help="choose the abstention threshold from the gold sets and print the tradeoff table")
-    parser.add_argument("--objective", choices=("f1", "youden"), default="f1",
-                        help="what --calibrate maximises (default f1)")
-    parser.add_argument("--min-answered", type=float, default=0.0, metavar="SHARE",
-                        help="--calibrate only considers thresholds answering at least this share of the "
-                             "answerable questions (default 0)")
+    parser.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="choose the abstention threshold from the gold sets and print the tradeoff table",
+    )
+    parser.add_argument(
+        "--objective", choices=("f1", "youden"), default="f1", help="what --calibrate maximises (default f1)"
+    )
+    parser.add_argument(
+        "--min-answered",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="--calibrate only considers thresholds answering at least this share of the "
+        "answerable questions (default 0)",
+    )
     parser.add_argument("--threshold", type=float, help="abstention threshold (default: the calibrated one)")
     parser.add_argument("--model", help="the model folder, if it moved since the build")
-    parser.add_argument("--beir", type=Path, metavar="DIR", help="a BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/)")
+    parser.add_argument(
+        "--beir", type=Path, metavar="DIR", help="a BEIR dataset folder (corpus.jsonl, queries.jsonl, qrels/)"
+    )
     parser.add_argument("--split", default="test", help="BEIR qrels split (default test)")
-    parser.add_argument("--mode", choices=MODES + ("all",),
-                        help="retrieval mode (default: hybrid for gold sets, all for --beir)")
-    parser.add_argument("--cache", type=Path, metavar="DIR",
-                        help="where BEIR indexes are kept (default ~/.cache/briefing/beir)")
+    parser.add_argument(
+        "--mode", choices=MODES + ("all",), help="retrieval mode (default: hybrid for gold sets, all for --beir)"
+    )
+    parser.add_argument(
+        "--cache", type=Path, metavar="DIR", help="where BEIR indexes are kept (default ~/.cache/briefing/beir)"
+    )
     add_filter_args(parser)
     return parser
 
@@ -64,22 +82,36 @@ def _run_beir(args) -> int:
         raise UsageError(f"{args.beir} is not a folder")
     modes = list(MODES) if args.mode in (None, "all") else [args.mode]
     dataset = load_beir(args.beir, args.split)
-    index = prepare_index(args.beir, cache=args.cache, embedder=Embedder(args.model) if args.model else None,
-                          log=log, show_bar=sys.stderr.isatty())
+    index = prepare_index(
+        args.beir,
+        cache=args.cache,
+        embedder=Embedder(args.model) if args.model else None,
+        log=log,
+        show_bar=sys.stderr.isatty(),
+    )
     try:
         results, _ = evaluate_beir(index, dataset, modes)
     finally:
         index.close()
     if args.json:
-        print(json.dumps({
-            "dataset": str(args.beir), "split": args.split, "queries": len(dataset.queries),
-            "documents": index.manifest.documents, "passages": index.manifest.passages,
-            "model": index.manifest.model_name,
-            "modes": {r.mode: {**r.means(), "seconds": round(r.seconds, 1)} for r in results},
-        }))
+        print(
+            json.dumps(
+                {
+                    "dataset": str(args.beir),
+                    "split": args.split,
+                    "queries": len(dataset.queries),
+                    "documents": index.manifest.documents,
+                    "passages": index.manifest.passages,
+                    "model": index.manifest.model_name,
+                    "modes": {r.mode: {**r.means(), "seconds": round(r.seconds, 1)} for r in results},
+                }
+            )
+        )
         return 0
-    print(f"{args.beir} ({args.split}): {len(dataset.queries)} queries, {index.manifest.documents} documents, "
-          f"{index.manifest.passages} passages; document score = best passage")
+    print(
+        f"{args.beir} ({args.split}): {len(dataset.queries)} queries, {index.manifest.documents} documents, "
+        f"{index.manifest.passages} passages; document score = best passage"
+    )
     print(f"{'mode':<8}  {'nDCG@10':>7}  {'R@100':>6}  {'MRR@10':>6}  {'seconds':>7}")
     for r in results:
         m = r.means()
@@ -126,8 +158,16 @@ def run_eval(args) -> int:
                 embedder = loaded[index_dir].embedder
             index = loaded[index_dir]
             log(f"evaluating {len(gold)} questions of {questions_path} on {index_dir}")
-            results.append(evaluate(index, gold, threshold=args.threshold, filters=filters,
-                                    mode=args.mode or "hybrid", name=questions_path.stem))
+            results.append(
+                evaluate(
+                    index,
+                    gold,
+                    threshold=args.threshold,
+                    filters=filters,
+                    mode=args.mode or "hybrid",
+                    name=questions_path.stem,
+                )
+            )
     finally:
         for index in loaded.values():
             index.close()
@@ -137,8 +177,12 @@ def run_eval(args) -> int:
         raise UsageError("--min-answered must be between 0 and 1")
     calibration = calibrate(scores, labels, objective=args.objective, min_answered=args.min_answered)
     if args.report:
-        path = write_report(results, calibration, args.report,
-                            command="briefing eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "briefing eval")
+        path = write_report(
+            results,
+            calibration,
+            args.report,
+            command="briefing eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "briefing eval",
+        )
         log(f"wrote {path}")
     if args.json:
         out = {"gold_sets": [r.to_dict() for r in results]}

@@ -148,5 +148,6 @@ class EvidenceLocator:
 
 def quotes_overlapped(spans: list[Span], doc_id: str, char_start: int, char_end: int) -> frozenset[int]:
     """Numbers of the gold quotes that the span [char_start, char_end) of ``doc_id`` overlaps."""
-    return frozenset(s.quote for s in spans
-                     if s.doc_id == doc_id and spans_overlap(s.char_start, s.char_end, char_start, char_end))
+    return frozenset(
+        s.quote for s in spans if s.doc_id == doc_id and spans_overlap(s.char_start, s.char_end, char_start, char_end)
+    )

@@ -15,8 +15,8 @@ with pytrec_eval's ``recall_k``, ``recip_rank`` (on a run cut at ``k``) and
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 from ..records import spans_overlap  # noqa: F401  (re-exported: the metrics' notion of overlap)
 
@@ -45,8 +45,9 @@ def _relevant(grades: Mapping[str, float]) -> dict[str, float]:
     return {item: grade for item, grade in grades.items() if grade > 0}
 
 
-def _per_query(name: str, run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int,
-               score) -> MetricResult:
+def _per_query(
+    name: str, run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int, score
+) -> MetricResult:
     """``score(top_k_items, relevant_grades)`` for every query with a relevant item."""
     _check_k(k)
     scores = {}
@@ -72,8 +73,13 @@ def mrr_at_k(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, 
     >>> mrr_at_k({"q": ["x", "a"]}, {"q": {"a": 1}}, 10).mean
     0.5
     """
-    return _per_query("mrr", run, qrels, k, lambda top, relevant: next(
-        (1.0 / rank for rank, item in enumerate(top, start=1) if item in relevant), 0.0))
+    return _per_query(
+        "mrr",
+        run,
+        qrels,
+        k,
+        lambda top, relevant: next((1.0 / rank for rank, item in enumerate(top, start=1) if item in relevant), 0.0),
+    )
 
 
 def ndcg_at_k(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str, float]], k: int) -> MetricResult:
@@ -82,17 +88,21 @@ def ndcg_at_k(run: Mapping[str, Sequence[str]], qrels: Mapping[str, Mapping[str,
     DCG@k = sum over ranks i <= k of grade(item_i) / log2(i + 1); the ideal DCG
     ranks all relevant items of the query by grade.
     """
+
     def ndcg(top, relevant):
         dcg = sum(relevant.get(item, 0.0) / math.log2(rank + 1) for rank, item in enumerate(top, start=1))
-        ideal = sum(grade / math.log2(rank + 1)
-                    for rank, grade in enumerate(sorted(relevant.values(), reverse=True)[:k], start=1))
+        ideal = sum(
+            grade / math.log2(rank + 1)
+            for rank, grade in enumerate(sorted(relevant.values(), reverse=True)[:k], start=1)
+        )
         return dcg / ideal
 
     return _per_query("ndcg", run, qrels, k, ndcg)
 
 
-def coverage_recall_at_k(covers: Mapping[str, Sequence[frozenset[int] | set[int]]],
-                         wanted: Mapping[str, int], k: int) -> MetricResult:
+def coverage_recall_at_k(
+    covers: Mapping[str, Sequence[frozenset[int] | set[int]]], wanted: Mapping[str, int], k: int
+) -> MetricResult:
     """Share of a query's gold quotes covered by its top ``k`` ranked items.
 
     ``covers[qid][i]`` is the set of gold quote numbers (0 .. wanted[qid]-1) the
@@ -156,10 +166,14 @@ class AbstentionScores:
 
     def to_dict(self) -> dict[str, float]:
         return {
-            "precision": self.precision, "recall": self.recall, "f1": self.f1,
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
             "false_positive_rate": self.false_positive_rate,
-            "tp": self.true_positives, "fp": self.false_positives,
-            "fn": self.false_negatives, "tn": self.true_negatives,
+            "tp": self.true_positives,
+            "fp": self.false_positives,
+            "fn": self.false_negatives,
+            "tn": self.true_negatives,
         }
 
 
@@ -195,10 +209,10 @@ def verbatim_rate(extracts: Mapping[str, Sequence[tuple[str, str] | bool]]) -> M
     out.  Anything below 1.0 is a bug.  ``verbatim_share`` gives the share over
     all extracts.
     """
-    return MetricResult("verbatim", {
-        qid: sum(_is_verbatim(item) for item in items) / len(items)
-        for qid, items in extracts.items() if items
-    })
+    return MetricResult(
+        "verbatim",
+        {qid: sum(_is_verbatim(item) for item in items) / len(items) for qid, items in extracts.items() if items},
+    )
 
 
 def verbatim_share(extracts: Mapping[str, Sequence[tuple[str, str] | bool]]) -> float:

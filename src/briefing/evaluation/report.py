@@ -11,19 +11,16 @@ from .metrics import coverage_recall_at_k
 from .runner import RECALL_KS, EvalResult
 
 KIND_COLOURS = {"answerable": "#1b7837", "change": "#2166ac", "unanswerable": "#b2182b"}
-SUMMARY_ROWS = (
-    [(f"recall@{k}", f"retrieval: share of gold quotes in the top {k} passages") for k in RECALL_KS]
-    + [
-        ("mrr@10", "retrieval: 1 / rank of the first passage holding a gold quote"),
-        ("ndcg@10", "retrieval: nDCG of the top 10 passages (relevant = overlaps a gold quote)"),
-        ("hit@1", "answers: the first extract overlaps a gold quote"),
-        ("hit@3", "answers: one of the first 3 extracts overlaps a gold quote"),
-        ("abstention_precision", "abstentions that were on unanswerable questions"),
-        ("abstention_recall", "unanswerable questions the bot abstained on"),
-        ("abstention_f1", "F1 of the two above"),
-        ("verbatim_rate", "extracts equal to their source span (must be 1.0)"),
-    ]
-)
+SUMMARY_ROWS = [(f"recall@{k}", f"retrieval: share of gold quotes in the top {k} passages") for k in RECALL_KS] + [
+    ("mrr@10", "retrieval: 1 / rank of the first passage holding a gold quote"),
+    ("ndcg@10", "retrieval: nDCG of the top 10 passages (relevant = overlaps a gold quote)"),
+    ("hit@1", "answers: the first extract overlaps a gold quote"),
+    ("hit@3", "answers: one of the first 3 extracts overlaps a gold quote"),
+    ("abstention_precision", "abstentions that were on unanswerable questions"),
+    ("abstention_recall", "unanswerable questions the bot abstained on"),
+    ("abstention_f1", "F1 of the two above"),
+    ("verbatim_rate", "extracts equal to their source span (must be 1.0)"),
+]
 
 
 def _score(value: float) -> str:
@@ -58,9 +55,18 @@ def question_rows(result: EvalResult) -> list[list[str]]:
         else:
             recall5 = rr = hit3 = None
         ok = q.abstained != q.answerable
-        rows.append([q.id, q.kind, _score(recall5), _score(rr), _score(hit3),
-                     ("yes" if q.abstained else "no") + ("" if ok else " ✗"), _score(q.best_score),
-                     "yes" if q.evidence else "no"])
+        rows.append(
+            [
+                q.id,
+                q.kind,
+                _score(recall5),
+                _score(rr),
+                _score(hit3),
+                ("yes" if q.abstained else "no") + ("" if ok else " ✗"),
+                _score(q.best_score),
+                "yes" if q.evidence else "no",
+            ]
+        )
     return rows
 
 
@@ -85,8 +91,17 @@ def calibration_rows(calibration: Calibration) -> list[list[str]]:
     rows = []
     for row in calibration.table():
         mark = " ←" if row.threshold == calibration.threshold else ""
-        rows.append([f"{row.threshold:.3f}{mark}", f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}",
-                     f"{row.false_abstention:.3f}", f"{row.youden:.3f}", f"{row.answered:.3f}"])
+        rows.append(
+            [
+                f"{row.threshold:.3f}{mark}",
+                f"{row.precision:.3f}",
+                f"{row.recall:.3f}",
+                f"{row.f1:.3f}",
+                f"{row.false_abstention:.3f}",
+                f"{row.youden:.3f}",
+                f"{row.answered:.3f}",
+            ]
+        )
     return rows
 
 
@@ -96,8 +111,11 @@ CALIBRATION_HEADER = ["threshold", "precision", "recall", "F1", "false abstentio
 def calibration_text(calibration: Calibration) -> str:
     return (
         f"threshold {calibration.threshold:g} (maximises abstention {calibration.objective}"
-        + (f", answering at least {calibration.min_answered:.0%} of answerable questions"
-           if calibration.min_answered else "")
+        + (
+            f", answering at least {calibration.min_answered:.0%} of answerable questions"
+            if calibration.min_answered
+            else ""
+        )
         + f" on "
         f"{calibration.questions} questions, {calibration.unanswerable} unanswerable): precision "
         f"{calibration.best.precision:.3f}, recall {calibration.best.recall:.3f}, F1 {calibration.best.f1:.3f}, "
@@ -128,8 +146,14 @@ def recall_curve_png(results: list[EvalResult], path: Path) -> None:
         values = [coverage_recall_at_k(covers, wanted, k).mean for k in ks]
         axes.plot(ks, values, marker="o", label=result.name)
         for k in (1, 5, 10):
-            axes.annotate(f"{values[k - 1]:.2f}", (k, values[k - 1]), textcoords="offset points", xytext=(0, 7),
-                          ha="center", fontsize=8)
+            axes.annotate(
+                f"{values[k - 1]:.2f}",
+                (k, values[k - 1]),
+                textcoords="offset points",
+                xytext=(0, 7),
+                ha="center",
+                fontsize=8,
+            )
     axes.set_xlabel("k (passages read)")
     axes.set_ylabel("recall@k (share of gold quotes found)")
     axes.set_ylim(0, 1.05)
@@ -156,16 +180,43 @@ def score_distribution_png(results: list[EvalResult], threshold: float, path: Pa
         ys = [row + ((zlib.crc32(q.id.encode()) % 1000) / 1000 - 0.5) * 0.35 for q in items]
         checked = [i for i, q in enumerate(items) if q.evidence]
         failed = [i for i, q in enumerate(items) if not q.evidence]
-        axes.scatter([xs[i] for i in checked], [ys[i] for i in checked], s=28, alpha=0.8,
-                     color=KIND_COLOURS[kind], edgecolors="white", linewidths=0.5)
-        axes.scatter([xs[i] for i in failed], [ys[i] for i in failed], s=30, marker="x", alpha=0.9,
-                     color=KIND_COLOURS[kind], linewidths=1.2)
-        axes.boxplot([x for x in xs if x > floor] or [floor], positions=[row], vert=False, widths=0.5,
-                     showfliers=False, medianprops={"color": "black"}, boxprops={"alpha": 0.5})
+        axes.scatter(
+            [xs[i] for i in checked],
+            [ys[i] for i in checked],
+            s=28,
+            alpha=0.8,
+            color=KIND_COLOURS[kind],
+            edgecolors="white",
+            linewidths=0.5,
+        )
+        axes.scatter(
+            [xs[i] for i in failed],
+            [ys[i] for i in failed],
+            s=30,
+            marker="x",
+            alpha=0.9,
+            color=KIND_COLOURS[kind],
+            linewidths=1.2,
+        )
+        axes.boxplot(
+            [x for x in xs if x > floor] or [floor],
+            positions=[row],
+            vert=False,
+            widths=0.5,
+            showfliers=False,
+            medianprops={"color": "black"},
+            boxprops={"alpha": 0.5},
+        )
     axes.axvline(threshold, color="black", linestyle="--", linewidth=1)
     axes.text(threshold, len(kinds) - 0.45, f" threshold {threshold:g}", fontsize=8, va="bottom")
-    axes.text(0.01, 0.01, "× = evidence check fails: abstains whatever the threshold", transform=axes.transAxes,
-              fontsize=7, va="bottom")
+    axes.text(
+        0.01,
+        0.01,
+        "× = evidence check fails: abstains whatever the threshold",
+        transform=axes.transAxes,
+        fontsize=7,
+        va="bottom",
+    )
     axes.set_yticks(range(len(kinds)), [f"{kind}\n({sum(q.kind == kind for q in questions)})" for kind in kinds])
     axes.set_xlabel("best extract score (answered when ≥ threshold)")
     axes.set_ylim(-0.8, len(kinds) - 0.2)
@@ -198,8 +249,9 @@ def tradeoff_png(calibration: Calibration, path: Path) -> None:
     plt.close(figure)
 
 
-def write_report(results: list[EvalResult], calibration: Calibration, folder: Path, *,
-                 command: str = "briefing eval") -> Path:
+def write_report(
+    results: list[EvalResult], calibration: Calibration, folder: Path, *, command: str = "briefing eval"
+) -> Path:
     """Write ``report.md`` and its PNG charts into ``folder``; returns the report path."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -217,27 +269,55 @@ def write_report(results: list[EvalResult], calibration: Calibration, folder: Pa
     ]
     header = ["metric"] + [result.name for result in results] + ["meaning"]
     summaries = [result.summary() for result in results]
-    lines.append(markdown_table(header, [[name] + [f"{s[name]:.3f}" for s in summaries] + [meaning]
-                                         for name, meaning in SUMMARY_ROWS]))
-    lines += ["", "Questions: " + "; ".join(
-        f"{r.name}: {len(r.questions)} ({', '.join(f'{n} {k}' for k, n in sorted(r.to_dict()['kinds'].items()))})"
-        for r in results) + f". Retrieval mode {results[0].mode}, abstention threshold {threshold:g}.", "",
-              "Answer parameters (`briefing.answer.params.AnswerParams`): "
-              + ", ".join(f"`{key}` {value:g}" for key, value in results[0].params.items()) + ".", ""]
-    lines += ["![recall@k](recall_at_k.png)", "", "## Abstention", "",
-              "![best extract score by question kind](score_by_kind.png)", "",
-              f"Calibrated threshold: **{calibration.threshold:g}** (maximises abstention {calibration.objective}; "
-              f"precision {calibration.best.precision:.3f}, recall {calibration.best.recall:.3f}, "
-              f"F1 {calibration.best.f1:.3f}, {calibration.best.answered:.1%} of answerable questions answered). "
-              f"The score separates answerable from unanswerable questions with ROC AUC {calibration.auc:.3f} "
-              "(0.5 is chance, 1.0 a perfect separator); the evidence check (×) abstains whatever the threshold.",
-              "", "![abstention tradeoff](abstention_tradeoff.png)", "",
-              markdown_table(CALIBRATION_HEADER, calibration_rows(calibration)), ""]
+    lines.append(
+        markdown_table(
+            header, [[name] + [f"{s[name]:.3f}" for s in summaries] + [meaning] for name, meaning in SUMMARY_ROWS]
+        )
+    )
+    lines += [
+        "",
+        "Questions: "
+        + "; ".join(
+            f"{r.name}: {len(r.questions)} ({', '.join(f'{n} {k}' for k, n in sorted(r.to_dict()['kinds'].items()))})"
+            for r in results
+        )
+        + f". Retrieval mode {results[0].mode}, abstention threshold {threshold:g}.",
+        "",
+        "Answer parameters (`briefing.answer.params.AnswerParams`): "
+        + ", ".join(f"`{key}` {value:g}" for key, value in results[0].params.items())
+        + ".",
+        "",
+    ]
+    lines += [
+        "![recall@k](recall_at_k.png)",
+        "",
+        "## Abstention",
+        "",
+        "![best extract score by question kind](score_by_kind.png)",
+        "",
+        f"Calibrated threshold: **{calibration.threshold:g}** (maximises abstention {calibration.objective}; "
+        f"precision {calibration.best.precision:.3f}, recall {calibration.best.recall:.3f}, "
+        f"F1 {calibration.best.f1:.3f}, {calibration.best.answered:.1%} of answerable questions answered). "
+        f"The score separates answerable from unanswerable questions with ROC AUC {calibration.auc:.3f} "
+        "(0.5 is chance, 1.0 a perfect separator); the evidence check (×) abstains whatever the threshold.",
+        "",
+        "![abstention tradeoff](abstention_tradeoff.png)",
+        "",
+        markdown_table(CALIBRATION_HEADER, calibration_rows(calibration)),
+        "",
+    ]
     for result in results:
-        lines += [f"## Per question: {result.name}", "", "✗ marks a wrong abstention decision.", "",
-                  markdown_table(QUESTION_HEADER + ["question"],
-                                 [row + [q.question] for row, q in zip(question_rows(result), result.questions)]),
-                  ""]
+        lines += [
+            f"## Per question: {result.name}",
+            "",
+            "✗ marks a wrong abstention decision.",
+            "",
+            markdown_table(
+                QUESTION_HEADER + ["question"],
+                [row + [q.question] for row, q in zip(question_rows(result), result.questions)],
+            ),
+            "",
+        ]
         misses = [q for q in result.questions if q.answerable and not any(e["hit"] for e in q.extracts[:3])]
         if misses:
             lines += ["Answerable questions without a gold quote in the first 3 extracts:", ""]

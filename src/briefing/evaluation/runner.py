@@ -21,15 +21,22 @@ bot abstains at the evaluated threshold follows from them (see :func:`_answer_at
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Callable
 
 from ..answer import DEFAULT_PARAMS, AnswerParams, applied_filters, decide, gather
 from ..answer.retrieve import retrieve
 from .gold import EvidenceLocator, GoldQuestion, quotes_overlapped
 from .metrics import (
-    AbstentionScores, MetricResult, abstention_scores, coverage_recall_at_k, hit_at_k, mrr_at_k, ndcg_at_k,
-    verbatim_rate, verbatim_share,
+    AbstentionScores,
+    MetricResult,
+    abstention_scores,
+    coverage_recall_at_k,
+    hit_at_k,
+    mrr_at_k,
+    ndcg_at_k,
+    verbatim_rate,
+    verbatim_share,
 )
 
 RECALL_KS = (1, 3, 5, 10)
@@ -65,11 +72,18 @@ class QuestionResult:
 
     def to_dict(self) -> dict:
         return {
-            "id": self.id, "kind": self.kind, "question": self.question, "quotes": self.quotes,
-            "unlocated": self.unlocated, "relevant_passages": self.relevant_passages,
-            "abstained": self.abstained, "evidence": self.evidence,
+            "id": self.id,
+            "kind": self.kind,
+            "question": self.question,
+            "quotes": self.quotes,
+            "unlocated": self.unlocated,
+            "relevant_passages": self.relevant_passages,
+            "abstained": self.abstained,
+            "evidence": self.evidence,
             "best_score": None if self.best_score == NO_SCORE else round(self.best_score, 4),
-            "passages": self.passages, "extracts": self.extracts, "seconds": round(self.seconds, 3),
+            "passages": self.passages,
+            "extracts": self.extracts,
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -91,12 +105,14 @@ class EvalResult:
     def summary(self) -> dict[str, float]:
         """Metric name -> mean, the shape of ``briefing eval --json``'s ``metrics``."""
         out = {name: round(result.mean, 4) for name, result in self.metrics.items() if name != "verbatim"}
-        out.update({
-            "abstention_precision": round(self.abstention.precision, 4),
-            "abstention_recall": round(self.abstention.recall, 4),
-            "abstention_f1": round(self.abstention.f1, 4),
-            "verbatim_rate": self.verbatim,
-        })
+        out.update(
+            {
+                "abstention_precision": round(self.abstention.precision, 4),
+                "abstention_recall": round(self.abstention.recall, 4),
+                "abstention_f1": round(self.abstention.f1, 4),
+                "verbatim_rate": self.verbatim,
+            }
+        )
         return out
 
     def unlocated(self) -> list[tuple[str, int]]:
@@ -107,11 +123,17 @@ class EvalResult:
         for question in self.questions:
             kinds[question.kind] = kinds.get(question.kind, 0) + 1
         return {
-            "gold_set": self.name, "mode": self.mode, "threshold": self.threshold,
-            "questions": len(self.questions), "kinds": kinds, "extracts": self.extracts,
-            "metrics": self.summary(), "abstention": self.abstention.to_dict(),
+            "gold_set": self.name,
+            "mode": self.mode,
+            "threshold": self.threshold,
+            "questions": len(self.questions),
+            "kinds": kinds,
+            "extracts": self.extracts,
+            "metrics": self.summary(),
+            "abstention": self.abstention.to_dict(),
             "unlocated_evidence": [f"{qid} quote {n}" for qid, n in self.unlocated()],
-            "seconds": round(self.seconds, 2), "params": self.params,
+            "seconds": round(self.seconds, 2),
+            "params": self.params,
             "per_question": [q.to_dict() for q in self.questions],
         }
 
@@ -132,8 +154,16 @@ def _answer_at(index, question: str, threshold: float, filters, mode: str, param
     return (None if reply.abstained else reply), best, supported
 
 
-def evaluate_question(index, gold: GoldQuestion, *, threshold: float, filters=None, mode: str = "hybrid",
-                      locator: EvidenceLocator | None = None, params: AnswerParams = DEFAULT_PARAMS) -> QuestionResult:
+def evaluate_question(
+    index,
+    gold: GoldQuestion,
+    *,
+    threshold: float,
+    filters=None,
+    mode: str = "hybrid",
+    locator: EvidenceLocator | None = None,
+    params: AnswerParams = DEFAULT_PARAMS,
+) -> QuestionResult:
     """Retrieve, answer and score one gold question (see the module docstring)."""
     started = time.perf_counter()
     locator = locator or EvidenceLocator(index)
@@ -141,18 +171,27 @@ def evaluate_question(index, gold: GoldQuestion, *, threshold: float, filters=No
     result = QuestionResult(gold.id, gold.kind, gold.question, len(gold.evidence), unlocated)
     if gold.answerable:
         relevant = {
-            pid for doc_id in {s.doc_id for s in spans} for pid, start, end in index.store.passage_spans(doc_id)
+            pid
+            for doc_id in {s.doc_id for s in spans}
+            for pid, start, end in index.store.passage_spans(doc_id)
             if quotes_overlapped(spans, doc_id, start, end)
         }
         result.relevant_passages = len(relevant)
-        hits = retrieve(index, gold.question, k=RETRIEVAL_DEPTH, filters=applied_filters(gold.question, filters),
-                        mode=mode)
+        hits = retrieve(
+            index, gold.question, k=RETRIEVAL_DEPTH, filters=applied_filters(gold.question, filters), mode=mode
+        )
         passages = index.store.passages(hit.passage_id for hit in hits)
         for hit in hits:
             passage = passages[hit.passage_id]
             covered = quotes_overlapped(spans, passage.doc_id, passage.char_start, passage.char_end)
-            result.passages.append({"passage_id": hit.passage_id, "doc_id": hit.doc_id,
-                                    "score": round(float(hit.score), 4), "quotes": sorted(covered)})
+            result.passages.append(
+                {
+                    "passage_id": hit.passage_id,
+                    "doc_id": hit.doc_id,
+                    "score": round(float(hit.score), 4),
+                    "quotes": sorted(covered),
+                }
+            )
     reply, best, evidence = _answer_at(index, gold.question, threshold, filters, mode, params)
     result.best_score = best
     result.evidence = evidence
@@ -160,12 +199,17 @@ def evaluate_question(index, gold: GoldQuestion, *, threshold: float, filters=No
     if not result.abstained:
         for extract in reply.extracts:
             source = locator.text(extract.doc_id) or ""
-            result.extracts.append({
-                "doc_id": extract.doc_id, "char_start": extract.char_start, "char_end": extract.char_end,
-                "score": round(float(extract.score), 4), "text": extract.text,
-                "hit": bool(quotes_overlapped(spans, extract.doc_id, extract.char_start, extract.char_end)),
-                "verbatim": extract.text == source[extract.char_start:extract.char_end],
-            })
+            result.extracts.append(
+                {
+                    "doc_id": extract.doc_id,
+                    "char_start": extract.char_start,
+                    "char_end": extract.char_end,
+                    "score": round(float(extract.score), 4),
+                    "text": extract.text,
+                    "hit": bool(quotes_overlapped(spans, extract.doc_id, extract.char_start, extract.char_end)),
+                    "verbatim": extract.text == source[extract.char_start : extract.char_end],
+                }
+            )
     result.seconds = time.perf_counter() - started
     return result
 
@@ -180,8 +224,11 @@ def score(questions: list[QuestionResult]) -> tuple[dict[str, MetricResult], Abs
     qrels: dict[str, dict[str, int]] = {}
     for q in answerable:
         judged = {str(p["passage_id"]): 1 for p in q.passages if p["quotes"]}
-        qrels[q.id] = judged if len(judged) >= q.relevant_passages else {
-            **{f"unretrieved-{n}": 1 for n in range(q.relevant_passages - len(judged))}, **judged}
+        qrels[q.id] = (
+            judged
+            if len(judged) >= q.relevant_passages
+            else {**{f"unretrieved-{n}": 1 for n in range(q.relevant_passages - len(judged))}, **judged}
+        )
     metrics: dict[str, MetricResult] = {}
     for k in RECALL_KS:
         metrics[f"recall@{k}"] = coverage_recall_at_k(covers, wanted, k)
@@ -190,8 +237,7 @@ def score(questions: list[QuestionResult]) -> tuple[dict[str, MetricResult], Abs
     flags = {q.id: [e["hit"] for e in q.extracts] for q in answerable}
     metrics["hit@1"] = hit_at_k(flags, 1)
     metrics["hit@3"] = hit_at_k(flags, 3)
-    abstention = abstention_scores({q.id: q.abstained for q in questions},
-                                   {q.id: not q.answerable for q in questions})
+    abstention = abstention_scores({q.id: q.abstained for q in questions}, {q.id: not q.answerable for q in questions})
     verbatim = {q.id: [bool(e["verbatim"]) for e in q.extracts] for q in questions}
     metrics["verbatim"] = verbatim_rate(verbatim)
     extracts = sum(len(q.extracts) for q in questions)
@@ -199,10 +245,17 @@ def score(questions: list[QuestionResult]) -> tuple[dict[str, MetricResult], Abs
     return metrics, abstention, overall, extracts
 
 
-def evaluate(index, questions: list[GoldQuestion], *, threshold: float | None = None, filters=None,
-             mode: str = "hybrid", name: str = "gold",
-             progress: Callable[[int, int, str], None] | None = None,
-             params: AnswerParams = DEFAULT_PARAMS) -> EvalResult:
+def evaluate(
+    index,
+    questions: list[GoldQuestion],
+    *,
+    threshold: float | None = None,
+    filters=None,
+    mode: str = "hybrid",
+    name: str = "gold",
+    progress: Callable[[int, int, str], None] | None = None,
+    params: AnswerParams = DEFAULT_PARAMS,
+) -> EvalResult:
     """Evaluate ``index`` on a gold set; returns metrics and the per-question breakdown.
 
     ``threshold`` defaults to ``params.threshold``; the result records ``params``.  Quotes
@@ -214,10 +267,23 @@ def evaluate(index, questions: list[GoldQuestion], *, threshold: float | None = 
     locator = EvidenceLocator(index)
     results = []
     for number, gold in enumerate(questions, start=1):
-        results.append(evaluate_question(index, gold, threshold=threshold, filters=filters, mode=mode,
-                                         locator=locator, params=params))
+        results.append(
+            evaluate_question(
+                index, gold, threshold=threshold, filters=filters, mode=mode, locator=locator, params=params
+            )
+        )
         if progress:
             progress(number, len(questions), gold.id)
     metrics, abstention, verbatim, extracts = score(results)
-    return EvalResult(name, threshold, mode, results, metrics, abstention, verbatim, extracts,
-                      time.perf_counter() - started, replace(params, threshold=threshold).to_dict())
+    return EvalResult(
+        name,
+        threshold,
+        mode,
+        results,
+        metrics,
+        abstention,
+        verbatim,
+        extracts,
+        time.perf_counter() - started,
+        replace(params, threshold=threshold).to_dict(),
+    )

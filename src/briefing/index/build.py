@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from filelock import FileLock, Timeout
 from tqdm import tqdm
@@ -65,16 +65,21 @@ class BuildReport:
 
     def to_dict(self) -> dict:
         return {
-            "added": self.added, "changed": self.changed, "removed": self.removed, "unchanged": self.unchanged,
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "documents": self.documents, "passages": self.passages,
-            "embedded_passages": self.embedded_passages, "seconds": round(self.seconds, 3),
+            "documents": self.documents,
+            "passages": self.passages,
+            "embedded_passages": self.embedded_passages,
+            "seconds": round(self.seconds, 3),
             "full_rebuild_reason": self.full_rebuild_reason,
         }
 
 
 def _new_generation_name() -> str:
-    return "gen-" + dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return "gen-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def _remove_generations(index_dir: Path, keep: set[str]) -> None:
@@ -83,8 +88,9 @@ def _remove_generations(index_dir: Path, keep: set[str]) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def embedder_for(old: IndexManifest | None, *, model_path: str | Path | None = None,
-                 backend: str | None = None) -> Embedder:
+def embedder_for(
+    old: IndexManifest | None, *, model_path: str | Path | None = None, backend: str | None = None
+) -> Embedder:
     """The model for a build: the one asked for, else the previous build's model and
     backend (when its folder still exists), else the default all-MiniLM-L6-v2."""
     if model_path is None and old is not None and Path(old.model_path).exists():
@@ -111,8 +117,16 @@ def _full_rebuild_reason(
 class _Embedding:
     """Chunks documents, embeds passages in batches and writes them to the store and vectors."""
 
-    def __init__(self, store: Store, index, embedder: Embedder, params: ChunkingParams, total_hint: int,
-                 progress: ProgressCallback | None, show_bar: bool):
+    def __init__(
+        self,
+        store: Store,
+        index,
+        embedder: Embedder,
+        params: ChunkingParams,
+        total_hint: int,
+        progress: ProgressCallback | None,
+        show_bar: bool,
+    ):
         self.store, self.index, self.embedder, self.params = store, index, embedder, params
         self.next_id = store.next_passage_id()
         self.pending: list[tuple[Document, list[Passage]]] = []
@@ -129,9 +143,13 @@ class _Embedding:
         for ordinal, chunk in enumerate(chunks):
             passages.append(
                 Passage(
-                    passage_id=self.next_id, doc_id=document.doc_id, ordinal=ordinal,
-                    char_start=chunk.char_start, char_end=chunk.char_end,
-                    text=document.text[chunk.char_start:chunk.char_end], sentences=chunk.sentences,
+                    passage_id=self.next_id,
+                    doc_id=document.doc_id,
+                    ordinal=ordinal,
+                    char_start=chunk.char_start,
+                    char_end=chunk.char_end,
+                    text=document.text[chunk.char_start : chunk.char_end],
+                    sentences=chunk.sentences,
                 )
             )
             self.next_id += 1
@@ -257,8 +275,16 @@ def plan_build(corpus_dir: Path, old_files: dict[str, str], stored: dict[str, tu
     return plan
 
 
-def apply_plan(plan: BuildPlan, store: Store, index, embedder: Embedder, params: ChunkingParams, *,
-               progress: ProgressCallback | None = None, show_bar: bool = True) -> int:
+def apply_plan(
+    plan: BuildPlan,
+    store: Store,
+    index,
+    embedder: Embedder,
+    params: ChunkingParams,
+    *,
+    progress: ProgressCallback | None = None,
+    show_bar: bool = True,
+) -> int:
     """Delete and embed what ``plan`` says, in ``store`` and the vector ``index``; returns passages embedded."""
     removed_ids: list[int] = []
     for doc_id in plan.delete:
@@ -306,15 +332,37 @@ def build_index(
             f"another `briefing index` is updating {index_dir} (lock {index_dir / '.lock'}); wait for it to finish"
         ) from error
     try:
-        return _build_locked(corpus_dir, index_dir, embedder=embedder, model_path=model_path, backend=backend,
-                             full=full, params=params, progress=progress, show_bar=show_bar, log=log,
-                             started=started)
+        return _build_locked(
+            corpus_dir,
+            index_dir,
+            embedder=embedder,
+            model_path=model_path,
+            backend=backend,
+            full=full,
+            params=params,
+            progress=progress,
+            show_bar=show_bar,
+            log=log,
+            started=started,
+        )
     finally:
         lock.release()
 
 
-def _build_locked(corpus_dir: Path, index_dir: Path, *, embedder, model_path, backend, full, params, progress,
-                  show_bar, log, started: float) -> BuildReport:
+def _build_locked(
+    corpus_dir: Path,
+    index_dir: Path,
+    *,
+    embedder,
+    model_path,
+    backend,
+    full,
+    params,
+    progress,
+    show_bar,
+    log,
+    started: float,
+) -> BuildReport:
     try:
         old = read_manifest(index_dir)
     except IndexMismatchError as error:
@@ -337,8 +385,14 @@ def _build_locked(corpus_dir: Path, index_dir: Path, *, embedder, model_path, ba
         index = None
     store = Store(folder / SQLITE_NAME)
     plan = plan_build(corpus_dir, old.files if old else {}, store.document_hashes())
-    report = BuildReport(added=plan.added, changed=plan.changed, removed=plan.removed, unchanged=plan.unchanged,
-                         skipped=plan.skipped, full_rebuild_reason=reason)
+    report = BuildReport(
+        added=plan.added,
+        changed=plan.changed,
+        removed=plan.removed,
+        unchanged=plan.unchanged,
+        skipped=plan.skipped,
+        full_rebuild_reason=reason,
+    )
     if index is None:
         if not plan.files_read:
             store.close()
@@ -368,7 +422,7 @@ def _build_locked(corpus_dir: Path, index_dir: Path, *, embedder, model_path, ba
             chunking=params.to_dict(),
             files=dict(sorted(plan.files.items())),
             generation=generation,
-            built_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            built_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             documents=report.documents,
             passages=report.passages,
             faiss_type=vectors.kind(index),

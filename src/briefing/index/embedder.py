@@ -27,8 +27,8 @@ import hashlib
 import os
 import shutil
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -119,8 +119,7 @@ class Embedder:
     first use of the model).
     """
 
-    def __init__(self, model_path: str | Path | None = None, *, batch_size: int = 32,
-                 backend: str = DEFAULT_BACKEND):
+    def __init__(self, model_path: str | Path | None = None, *, batch_size: int = 32, backend: str = DEFAULT_BACKEND):
         if backend not in BACKENDS:
             raise ModelError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -159,8 +158,9 @@ class Embedder:
     def _load(self, sentence_transformer):
         if self.backend == "onnx-int8":
             folder = _int8_folder(self.path, f"{self.name}-{self.fingerprint}-onnx-int8")
-            return sentence_transformer(str(folder), device="cpu", backend="onnx",
-                                        model_kwargs={"file_name": f"onnx/{INT8_FILE}"})
+            return sentence_transformer(
+                str(folder), device="cpu", backend="onnx", model_kwargs={"file_name": f"onnx/{INT8_FILE}"}
+            )
         return sentence_transformer(str(self.path), device="cpu")
 
     @property

@@ -48,8 +48,9 @@ class Index:
         self.store.close()
 
 
-def load_index(index_dir: Path | str = "index", *, model_path: str | Path | None = None,
-               embedder: Embedder | None = None) -> Index:
+def load_index(
+    index_dir: Path | str = "index", *, model_path: str | Path | None = None, embedder: Embedder | None = None
+) -> Index:
     """Open the index in ``index_dir`` with the model it was built with.
 
     Raises IndexMissingError when there is no index yet and IndexMismatchError

@@ -36,9 +36,7 @@ def read_manifest(index_dir: Path) -> IndexManifest | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
-        raise IndexMismatchError(
-            f"{path} is unreadable ({error}); rebuild with `briefing index --full`"
-        ) from error
+        raise IndexMismatchError(f"{path} is unreadable ({error}); rebuild with `briefing index --full`") from error
     if data.get("schema_version") != SCHEMA_VERSION:
         raise IndexMismatchError(
             f"the index in {index_dir} has schema version {data.get('schema_version')}, this briefing "

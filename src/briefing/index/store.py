@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from ..dates import period_bounds
 from ..records import Document, Passage, Sentence
@@ -89,8 +89,16 @@ class Store:
             "INSERT INTO documents(doc_id, path, title, date, date_start, date_end, source, url, sha256, pages, text) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                document.doc_id, document.path, document.title, document.date, *_period(document.date),
-                document.source, document.url, document.sha256, json.dumps(list(document.pages)), document.text,
+                document.doc_id,
+                document.path,
+                document.title,
+                document.date,
+                *_period(document.date),
+                document.source,
+                document.url,
+                document.sha256,
+                json.dumps(list(document.pages)),
+                document.text,
             ),
         )
         self._connection.executemany(
@@ -98,7 +106,12 @@ class Store:
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 (
-                    p.passage_id, p.doc_id, p.ordinal, p.char_start, p.char_end, p.text,
+                    p.passage_id,
+                    p.doc_id,
+                    p.ordinal,
+                    p.char_start,
+                    p.char_end,
+                    p.text,
                     json.dumps([[s.char_start, s.char_end, s.speaker] for s in p.sentences]),
                 )
                 for p in passages
@@ -137,7 +150,7 @@ class Store:
         ids = list(dict.fromkeys(int(i) for i in passage_ids))
         out: dict[int, Passage] = {}
         for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
+            chunk = ids[start : start + 500]
             rows = self._rows(
                 f"SELECT passage_id, doc_id, ordinal, char_start, char_end, text, sentences FROM passages "
                 f"WHERE passage_id IN ({','.join('?' * len(chunk))})",
@@ -150,9 +163,12 @@ class Store:
 
     def passage_spans(self, doc_id: str) -> list[tuple[int, int, int]]:
         """(passage_id, char_start, char_end) of every passage of a document, in order."""
-        return [tuple(row) for row in self._rows(
-            "SELECT passage_id, char_start, char_end FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
-        )]
+        return [
+            tuple(row)
+            for row in self._rows(
+                "SELECT passage_id, char_start, char_end FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
+            )
+        ]
 
     def passage_neighbours(self, doc_id: str, ordinal: int) -> list[Passage]:
         """The passages just before and after one passage of a document."""
@@ -163,7 +179,9 @@ class Store:
         found = self.passages(row[0] for row in rows)
         return [found[row[0]] for row in rows if row[0] in found]
 
-    def passage_ids_where(self, *, since: str | None = None, until: str | None = None, source: str | None = None) -> list[int]:
+    def passage_ids_where(
+        self, *, since: str | None = None, until: str | None = None, source: str | None = None
+    ) -> list[int]:
         """Ids of passages whose document matches the date range and source filter.
 
         A document with a partial date (``2021-05``) matches when its period
@@ -175,8 +193,15 @@ class Store:
         )
         return [row[0] for row in rows]
 
-    def lexical_search(self, match_query: str, limit: int, *, since: str | None = None, until: str | None = None,
-                       source: str | None = None) -> list[tuple[int, float]]:
+    def lexical_search(
+        self,
+        match_query: str,
+        limit: int,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+    ) -> list[tuple[int, float]]:
         """(passage_id, bm25 score, higher is better) from the FTS5 table, best first.
 
         The filters (as in :meth:`passage_ids_where`) are part of the query, so the
@@ -188,8 +213,10 @@ class Store:
         params: list = [match_query]
         if since or until or source:
             where, filter_params = _filter_sql(since, until, source)
-            sql += (" AND rowid IN (SELECT p.passage_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
-                    f"WHERE {where})")
+            sql += (
+                " AND rowid IN (SELECT p.passage_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
+                f"WHERE {where})"
+            )
             params.extend(filter_params)
         rows = self._rows(sql + " ORDER BY bm25(passages_fts) LIMIT ?", [*params, limit])
         return [(int(r[0]), float(r[1])) for r in rows]
@@ -219,7 +246,9 @@ class Store:
         return int(documents), int(passages)
 
     def sources(self) -> list[str]:
-        return [row[0] for row in self._rows("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL ORDER BY 1")]
+        return [
+            row[0] for row in self._rows("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL ORDER BY 1")
+        ]
 
     def passage_ids(self) -> list[int]:
         """Every passage id, in increasing order."""

@@ -189,8 +189,12 @@ def kind(index: VectorIndex) -> str:
 
 
 def search(
-    index: VectorIndex | faiss.Index, query: np.ndarray, k: int, allowed: list[int] | None = None,
-    *, exact: bool = False,
+    index: VectorIndex | faiss.Index,
+    query: np.ndarray,
+    k: int,
+    allowed: list[int] | None = None,
+    *,
+    exact: bool = False,
 ) -> list[tuple[int, float]]:
     """(id, score) of the ``k`` nearest vectors, optionally only among ``allowed`` ids.
 

@@ -50,6 +50,7 @@ EXAMPLES = [
 
 # --- handlers -------------------------------------------------------------------
 
+
 def _date(value: str | None, label: str, *, end: bool) -> str | None:
     text = (value or "").strip()
     if not text:
@@ -115,8 +116,9 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
         def on_progress(done: int, total: int, what: str) -> None:
             progress((done, max(total, 1)), desc=f"Indexing ({what})", unit="documents")
 
-        outcome = add_and_rebuild(holder, paths, started=lambda: progress(0, desc="Checking the corpus…"),
-                                  progress=on_progress)
+        outcome = add_and_rebuild(
+            holder, paths, started=lambda: progress(0, desc="Checking the corpus…"), progress=on_progress
+        )
         messages = ui_render.render_messages(outcome.lines, ok=outcome.ok)
         if outcome.busy:
             return messages, gr.skip(), gr.skip(), gr.skip()
@@ -136,17 +138,22 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
             with gr.Row():
                 since = gr.Textbox(label="Since", placeholder="YYYY-MM-DD", max_lines=1, elem_id="bf-since")
                 until = gr.Textbox(label="Until", placeholder="YYYY-MM-DD", max_lines=1, elem_id="bf-until")
-            source = gr.Dropdown(label="Source", choices=_source_choices(holder.index), value=ALL_SOURCES,
-                                 elem_id="bf-source-filter")
-            top = gr.Slider(label="Extracts per answer", minimum=1, maximum=MAX_TOP, step=1, value=DEFAULT_TOP,
-                            elem_id="bf-top")
+            source = gr.Dropdown(
+                label="Source", choices=_source_choices(holder.index), value=ALL_SOURCES, elem_id="bf-source-filter"
+            )
+            top = gr.Slider(
+                label="Extracts per answer", minimum=1, maximum=MAX_TOP, step=1, value=DEFAULT_TOP, elem_id="bf-top"
+            )
             gr.HTML('<h3 class="bf-side-title">Index</h3>')
             status = gr.HTML(_status_html(holder.index), label="Index status", elem_id="bf-status")
             gr.HTML('<h3 class="bf-side-title">Add documents</h3>')
-            uploads = gr.File(label=f"Files ({' '.join(sorted(SUPPORTED_EXTENSIONS))}, up to "
-                                    f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB)",
-                              file_count="multiple", file_types=sorted(SUPPORTED_EXTENSIONS), elem_id="bf-upload",
-                              height=120)
+            uploads = gr.File(
+                label=f"Files ({' '.join(sorted(SUPPORTED_EXTENSIONS))}, up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB)",
+                file_count="multiple",
+                file_types=sorted(SUPPORTED_EXTENSIONS),
+                elem_id="bf-upload",
+                height=120,
+            )
             rebuild = gr.Button("Add and rebuild index", variant="secondary", elem_id="bf-rebuild")
             upload_log = gr.HTML("", label="Messages", elem_id="bf-upload-log")
 
@@ -168,12 +175,18 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
                 )
                 with gr.Row(elem_id="bf-ask-row"):
                     question = gr.Textbox(
-                        show_label=False, placeholder="Ask a question about the sources…", max_lines=3,
-                        scale=8, elem_id="bf-question", autofocus=True, submit_btn=False,
+                        show_label=False,
+                        placeholder="Ask a question about the sources…",
+                        max_lines=3,
+                        scale=8,
+                        elem_id="bf-question",
+                        autofocus=True,
+                        submit_btn=False,
                     )
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="bf-ask")
-                    clear_button = gr.Button("New chat", variant="secondary", scale=1, min_width=120,
-                                             elem_id="bf-clear")
+                    clear_button = gr.Button(
+                        "New chat", variant="secondary", scale=1, min_width=120, elem_id="bf-clear"
+                    )
                 gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Examples")
             with gr.Column(scale=2, min_width=340):
                 source_view = gr.HTML(
@@ -190,8 +203,14 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
         ask.click(respond, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden")
         transcript.cite(show_source, [turns], [source_view], api_visibility="private", show_progress="hidden")
         clear_button.click(clear, None, [transcript, turns, source_view], api_visibility="private")
-        rebuild.click(add_documents, [uploads], [upload_log, status, source, uploads], api_name="add_documents",
-                      concurrency_limit=1, concurrency_id="rebuild")
+        rebuild.click(
+            add_documents,
+            [uploads],
+            [upload_log, status, source, uploads],
+            api_name="add_documents",
+            concurrency_limit=1,
+            concurrency_id="rebuild",
+        )
         demo.load(refresh_controls, None, [status, source], api_visibility="private", show_progress="hidden")
     return demo
 
@@ -212,32 +231,52 @@ def script(section: str) -> str:
     for number, mark in enumerate(marks):
         if mark.group(1) == section:
             end = marks[number + 1].start() if number + 1 < len(marks) else len(text)
-            return text[mark.end():end].strip()
+            return text[mark.end() : end].strip()
     raise KeyError(f"no section {section!r} in assets/app.js")
 
 
 THEME = gr.themes.Default(
-    primary_hue="indigo", neutral_hue="slate",
+    primary_hue="indigo",
+    neutral_hue="slate",
     # System fonts: the server may be offline, so nothing is fetched from a font CDN.
     font=["Inter", "Segoe UI", "Helvetica Neue", "Arial", "sans-serif"],
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"],
 )
 
 
-def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, auth=None,
-           prevent_thread_lock: bool = False, quiet: bool = False):
+def launch(
+    demo: gr.Blocks,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth=None,
+    prevent_thread_lock: bool = False,
+    quiet: bool = False,
+):
     """Queue and launch ``demo`` with the app's limits, theme and CSS."""
     demo.queue(default_concurrency_limit=ANSWER_CONCURRENCY)
     return demo.launch(
-        server_name=host, server_port=port, auth=auth, prevent_thread_lock=prevent_thread_lock, quiet=quiet,
-        max_file_size=MAX_UPLOAD_BYTES, ssr_mode=False, show_error=True, css=asset("app.css"),
+        server_name=host,
+        server_port=port,
+        auth=auth,
+        prevent_thread_lock=prevent_thread_lock,
+        quiet=quiet,
+        max_file_size=MAX_UPLOAD_BYTES,
+        ssr_mode=False,
+        show_error=True,
+        css=asset("app.css"),
         theme=THEME,
         auth_message="Sign in to ask the briefing sources." if auth else None,
     )
 
 
-def serve(corpus_dir: Path = Path("corpus"), index_dir: Path = Path("index"), host: str = "127.0.0.1",
-          port: int = 7860, auth: tuple[str, str] | None = None) -> None:
+def serve(
+    corpus_dir: Path = Path("corpus"),
+    index_dir: Path = Path("index"),
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    auth: tuple[str, str] | None = None,
+) -> None:
     """Update the index, then serve the chat until interrupted (``briefing serve``, ``python app.py``)."""
     holder = prepare(corpus_dir, index_dir)
     launch(build_app(holder), host=host, port=port, auth=auth)

@@ -9,12 +9,39 @@ from __future__ import annotations
 import re
 
 FOLLOW_UP_OPENERS = (
-    "and", "but", "also", "what about", "how about", "what of", "same for", "then what", "so what",
+    "and",
+    "but",
+    "also",
+    "what about",
+    "how about",
+    "what of",
+    "same for",
+    "then what",
+    "so what",
 )
-BACK_REFERENCES = frozenset({
-    "he", "she", "it", "they", "them", "him", "her", "his", "hers", "its", "their", "theirs",
-    "this", "that", "these", "those", "there", "then", "same",
-})
+BACK_REFERENCES = frozenset(
+    {
+        "he",
+        "she",
+        "it",
+        "they",
+        "them",
+        "him",
+        "her",
+        "his",
+        "hers",
+        "its",
+        "their",
+        "theirs",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "then",
+        "same",
+    }
+)
 SHORT_QUESTION_WORDS = 6
 BARE_QUESTION_WORDS = 2
 _WORDS = re.compile(r"[\w'’-]+")

@@ -11,7 +11,6 @@ The only words the UI adds to an answer are the fixed phrases of
 
 from __future__ import annotations
 
-import re
 from html import escape
 from urllib.parse import urlsplit
 
@@ -75,16 +74,23 @@ def render_answer(reply: Answer, turn: int) -> str:
         return f'<div class="bf-answer bf-abstained"><p class="bf-no-answer">{_text(phrases.NO_ANSWER)}</p></div>'
     out = ['<div class="bf-answer">']
     if reply.filters:
-        out.append(f'<p class="bf-filters">{_text(phrases.filter_phrase(reply.filters.get("since"), reply.filters.get("until"), reply.filters.get("source")))}</p>')
+        filters = reply.filters
+        out.append(
+            '<p class="bf-filters">'
+            + _text(phrases.filter_phrase(filters.get("since"), filters.get("until"), filters.get("source")))
+            + "</p>"
+        )
     if reply.timeline:
         out.append(f'<p class="bf-timeline-header">{_text(phrases.TIMELINE_HEADER)}</p>')
     for position, extract in enumerate(reply.extracts):
         out.append(f'<figure class="bf-extract{" bf-timeline" if reply.timeline else ""}">')
         if reply.timeline:
-            out.append('<div class="bf-when">'
-                       f'<span class="bf-when-date">{_text(extract.date or phrases.DATE_UNKNOWN)}</span>'
-                       + (f'<span class="bf-when-speaker">{_text(extract.speaker)}</span>' if extract.speaker else "")
-                       + "</div>")
+            out.append(
+                '<div class="bf-when">'
+                f'<span class="bf-when-date">{_text(extract.date or phrases.DATE_UNKNOWN)}</span>'
+                + (f'<span class="bf-when-speaker">{_text(extract.speaker)}</span>' if extract.speaker else "")
+                + "</div>"
+            )
         out.append(f"<blockquote>{_text(extract.text)}</blockquote>")
         meta = " ".join(f'<span class="{cls}">{_text(value)}</span>' for cls, value in citation_meta(extract))
         out.append(
@@ -120,6 +126,7 @@ def _render_question(question: str, context: str | None) -> str:
 
 
 # --- the source view ----------------------------------------------------------
+
 
 def locate(document: Document, extract: Extract) -> tuple[int, int] | None:
     """The extract's offsets in ``document``: the stored ones when they still hold, else the
@@ -162,8 +169,8 @@ def _window(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _marked(text: str, start: int, end: int, window: tuple[int, int]) -> str:
-    before = ("… " if window[0] > 0 else "") + text[window[0]:start]
-    after = text[end:window[1]] + (" …" if window[1] < len(text) else "")
+    before = ("… " if window[0] > 0 else "") + text[window[0] : start]
+    after = text[end : window[1]] + (" …" if window[1] < len(text) else "")
     return f"{_text(before)}<mark>{_text(text[start:end])}</mark>{_text(after)}"
 
 
@@ -191,8 +198,10 @@ def render_source(document: Document | None, extract: Extract | None) -> str:
         rows.append(("Record", document.doc_id))
     meta = "".join(f"<dt>{_text(label)}</dt><dd>{_text(value)}</dd>" for label, value in rows)
     if url:
-        meta += (f'<dt>Link</dt><dd><a href="{_text(url)}" target="_blank" rel="noopener noreferrer nofollow">'
-                 f"{_text(url)}</a></dd>")
+        meta += (
+            f'<dt>Link</dt><dd><a href="{_text(url)}" target="_blank" rel="noopener noreferrer nofollow">'
+            f"{_text(url)}</a></dd>"
+        )
     elif document.url:
         meta += f"<dt>Link</dt><dd>{_text(document.url)}</dd>"
     place = [
@@ -205,7 +214,7 @@ def render_source(document: Document | None, extract: Extract | None) -> str:
     return (
         '<div class="bf-source">'
         f'<div class="bf-source-head"><span class="bf-source-cite">[{extract.citation}]</span>'
-        f'<h3>{_text(document.title or phrases.UNTITLED)}</h3></div>'
+        f"<h3>{_text(document.title or phrases.UNTITLED)}</h3></div>"
         f'<dl class="bf-meta">{meta}</dl>'
         f'<p class="bf-where">{_text(" · ".join(place))}</p>'
         f'<div class="bf-passage">{_marked(document.text, start, end, _window(document.text, start, end))}</div>'

@@ -56,11 +56,18 @@ class IndexHolder:
             old, self._index = self._index, new
         return old
 
-    def rebuild_locked(self, progress: ProgressCallback | None = None,
-                       log: Callable[[str], None] | None = None) -> BuildReport:
+    def rebuild_locked(
+        self, progress: ProgressCallback | None = None, log: Callable[[str], None] | None = None
+    ) -> BuildReport:
         """Update the index from the corpus and swap it in; the caller holds ``rebuild_lock``."""
-        report = build_index(self.corpus_dir, self.index_dir, embedder=self.embedder, progress=progress,
-                             show_bar=False, log=log or (lambda _: None))
+        report = build_index(
+            self.corpus_dir,
+            self.index_dir,
+            embedder=self.embedder,
+            progress=progress,
+            show_bar=False,
+            log=log or (lambda _: None),
+        )
         self.swap(load_index(self.index_dir, embedder=self.embedder))
         return report
 
@@ -75,8 +82,13 @@ class RebuildOutcome:
     busy: bool = False
 
 
-def add_and_rebuild(holder: IndexHolder, paths: list[Path], *, started: Callable[[], None] | None = None,
-                    progress: ProgressCallback | None = None) -> RebuildOutcome:
+def add_and_rebuild(
+    holder: IndexHolder,
+    paths: list[Path],
+    *,
+    started: Callable[[], None] | None = None,
+    progress: ProgressCallback | None = None,
+) -> RebuildOutcome:
     """Copy ``paths`` into the corpus (rejecting unsafe ones), then rebuild and swap the index.
 
     Refuses at once (``busy``) while another rebuild runs; a failed rebuild
@@ -128,8 +140,9 @@ def startup_embedder(index_dir: Path) -> Embedder:
     return embedder_for(manifest)
 
 
-def prepare(corpus_dir: Path, index_dir: Path, *, embedder: Embedder | None = None,
-            show_bar: bool = True) -> IndexHolder:
+def prepare(
+    corpus_dir: Path, index_dir: Path, *, embedder: Embedder | None = None, show_bar: bool = True
+) -> IndexHolder:
     """Bring the index up to date with the corpus, load it once, and wrap it in a holder."""
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     embedder = embedder or startup_embedder(index_dir)
