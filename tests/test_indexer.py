@@ -164,6 +164,24 @@ def test_schema_mismatch_and_missing_index_are_named_errors(tmp_path):
         load_index(tmp_path / "index", embedder=FakeEmbedder())
 
 
+def test_an_index_of_schema_1_asks_for_a_full_rebuild_and_an_update_rebuilds_it(tmp_path):
+    """Schema 2 added the documents' date periods: an older index cannot be filtered correctly."""
+    corpus = make_corpus(tmp_path)
+    index_dir = tmp_path / "index"
+    build_index(corpus, index_dir, embedder=FakeEmbedder(), **quiet())
+    manifest = json.loads((index_dir / "manifest.json").read_text())
+    manifest["schema_version"] = 1
+    (index_dir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match=r"schema version 1.*briefing index --full"):
+        load_index(index_dir, embedder=FakeEmbedder())
+    messages: list[str] = []
+    report = build_index(corpus, index_dir, embedder=FakeEmbedder(), show_bar=False, log=messages.append)
+    assert any(m.startswith("full rebuild:") and "schema version 1" in m for m in messages)
+    assert len(report.added) == 5 and report.unchanged == 0
+    index = load_index(index_dir, embedder=FakeEmbedder())
+    assert index.store.passage_ids_where(since="2022-02-02", until="2022-02-02")  # dates are queryable again
+
+
 def test_empty_corpus_is_an_error_and_keeps_previous_index(tmp_path):
     corpus = make_corpus(tmp_path)
     index_dir = tmp_path / "index"
