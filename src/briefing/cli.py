@@ -18,6 +18,7 @@ from pathlib import Path
 from .answer import DEFAULT_THRESHOLD, answer
 from .cli_common import add_filter_args, log
 from .cli_common import filters_from_args as filters_from_args
+from .corpus.limits import DEFAULT_MAX_DOCUMENT_MB, MAX_DOCUMENT_ENV, max_document_bytes
 from .errors import BriefingError, UsageError
 from .evaluation.cli import add_eval_parser, run_eval
 from .index import build_index, load_index
@@ -44,6 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
         "sentence-transformers[onnx], see README",
     )
     index.add_argument("--json", action="store_true", help="print the build report as JSON")
+    index.add_argument(
+        "--max-document-mb",
+        type=float,
+        metavar="MB",
+        help=f"skip documents larger than this (default ${MAX_DOCUMENT_ENV} or {DEFAULT_MAX_DOCUMENT_MB})",
+    )
 
     ask = commands.add_parser("ask", help="answer questions with cited extracts")
     ask.add_argument("--index", type=Path, default=Path("index"))
@@ -61,7 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--index", type=Path, default=Path("index"))
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
-    serve.add_argument("--auth", help="user:password for a login page (or set BRIEFING_AUTH)")
+    serve.add_argument(
+        "--auth-file",
+        type=Path,
+        metavar="PATH",
+        help="a file of user:password lines for a login page (or set BRIEFING_AUTH=user:password)",
+    )
+    serve.add_argument("--auth", help="user:password for a login page; shows in `ps`, prefer --auth-file")
+    serve.add_argument(
+        "--max-document-mb",
+        type=float,
+        metavar="MB",
+        help=f"skip documents and refuse uploads above this size (default ${MAX_DOCUMENT_ENV} or "
+        f"{DEFAULT_MAX_DOCUMENT_MB})",
+    )
     return parser
 
 
@@ -72,6 +92,7 @@ def _run_index(args) -> int:
         model_path=args.model,
         backend=args.backend,
         full=args.full,
+        max_document_mb=args.max_document_mb,
         show_bar=sys.stderr.isatty() or bool(os.environ.get("BRIEFING_PROGRESS")),
         log=log,
     )
@@ -116,17 +137,19 @@ def _run_ask(args) -> int:
 
 def _run_serve(args) -> int:
     from .ui.app import serve  # lazy: gradio takes seconds to import; only `serve` needs it
+    from .ui.auth import AUTH_ENV, load_credentials
 
-    auth = args.auth or os.environ.get("BRIEFING_AUTH")
-    if auth and ":" not in auth:
-        raise UsageError("--auth takes user:password")
-    serve(
-        corpus_dir=args.corpus,
-        index_dir=args.index,
-        host=args.host,
-        port=args.port,
-        auth=tuple(auth.split(":", 1)) if auth else None,
-    )
+    if args.auth:
+        print(
+            f"warning: --auth shows the password to every user of this machine (`ps`); "
+            f"use --auth-file PATH or the {AUTH_ENV} environment variable",
+            file=sys.stderr,
+        )
+    users = load_credentials(args.auth_file, args.auth)
+    if args.max_document_mb is not None:
+        max_document_bytes(args.max_document_mb)  # checked here, used by every build and upload of the server
+        os.environ[MAX_DOCUMENT_ENV] = str(args.max_document_mb)
+    serve(corpus_dir=args.corpus, index_dir=args.index, host=args.host, port=args.port, auth=users)
     return 0
 
 

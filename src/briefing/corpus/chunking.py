@@ -23,6 +23,8 @@ TokenCounter = Callable[[Sequence[str]], list[int]]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _WORD = re.compile(r"\S+")
+SPLIT_BLOCK = 100_000  # characters given to blingfire at once
+COUNT_BATCH = 2048  # sentences per tokenizer call: bounds the tokenizer's memory on huge documents
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,31 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans of ``text[start:end]`` as absolute (start, end) offsets."""
+    """Sentence spans of ``text[start:end]`` as absolute (start, end) offsets.
+
+    A paragraph longer than ``SPLIT_BLOCK`` characters goes to blingfire a block at a time, each
+    block starting at the last (possibly cut) sentence of the one before, so time and memory
+    stay linear in the paragraph's length.
+    """
     end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    position = start
+    while end - position > SPLIT_BLOCK:
+        limit = position + SPLIT_BLOCK
+        block = _split_block(text, position, limit)
+        if len(block) >= 2 and block[-1][0] > position:
+            spans.extend(block[:-1])
+            position = block[-1][0]
+            continue
+        cut = max(text.rfind(" ", position, limit), text.rfind("\n", position, limit))  # no boundary: cut at a space
+        cut = cut if cut > position else limit
+        spans.extend(_split_block(text, position, cut))
+        position = cut
+    spans.extend(_split_block(text, position, end))
+    return spans
+
+
+def _split_block(text: str, start: int, end: int) -> list[tuple[int, int]]:
     segment = text[start:end]
     if not segment.strip():
         return []
@@ -94,24 +119,39 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     return spans
 
 
+def _count_in_batches(count_tokens: TokenCounter, texts: Sequence[str]) -> list[int]:
+    """Token counts of ``texts``, asked for ``COUNT_BATCH`` at a time so memory stays flat."""
+    counts: list[int] = []
+    for start in range(0, len(texts), COUNT_BATCH):
+        counts.extend(count_tokens(texts[start : start + COUNT_BATCH]))
+    return counts
+
+
 def _cut_long_sentence(
     text: str, span: tuple[int, int], count_tokens: TokenCounter, max_tokens: int
-) -> list[tuple[int, int]]:
-    """Cut one over-long sentence into word-boundary pieces that each fit ``max_tokens``."""
-    words = [(span[0] + m.start(), span[0] + m.end()) for m in _WORD.finditer(text[span[0] : span[1]])]
-    pieces: list[tuple[int, int]] = []
+) -> list[tuple[tuple[int, int], int]]:
+    """Cut one over-long sentence into word-boundary pieces that each fit ``max_tokens``.
+
+    Returns (piece span, token count) pairs in order.  Pieces start as runs of
+    ``max_tokens // 2`` words, counted in batches; a run that does not fit is halved until it
+    does (a single word always stands alone), so the cost is linear in the sentence's length.
+    """
+    words = [(span[0] + m.start(), span[0] + m.end()) for m in _WORD.finditer(text, span[0], span[1])]
     size = max(1, max_tokens // 2)
-    index = 0
-    while index < len(words):
-        take = min(size, len(words) - index)
-        while take > 1:
-            candidate = (words[index][0], words[index + take - 1][1])
-            if count_tokens([text[candidate[0] : candidate[1]]])[0] <= max_tokens:
-                break
-            take = max(1, take // 2)
-        pieces.append((words[index][0], words[index + take - 1][1]))
-        index += take
-    return pieces
+    pending = [(first, min(first + size, len(words))) for first in range(0, len(words), size)]
+    done: list[tuple[int, int, int]] = []  # (first word, end word, tokens)
+    while pending:
+        counts = _count_in_batches(count_tokens, [text[words[a][0] : words[b - 1][1]] for a, b in pending])
+        retry = []
+        for (first, end), tokens in zip(pending, counts):
+            if tokens <= max_tokens or end - first == 1:
+                done.append((first, end, tokens))
+            else:
+                middle = (first + end) // 2
+                retry.extend([(first, middle), (middle, end)])
+        pending = retry
+    done.sort()
+    return [((words[first][0], words[end - 1][1]), tokens) for first, end, tokens in done]
 
 
 def chunk_document(document: Document, count_tokens: TokenCounter, params: ChunkingParams) -> list[Chunk]:
@@ -124,19 +164,22 @@ def chunk_document(document: Document, count_tokens: TokenCounter, params: Chunk
         spans = split_sentences(text, start, end)
         if spans:
             paragraph_sentences.append(spans)
-    flat = [span for spans in paragraph_sentences for span in spans]
-    counts = count_tokens([text[s:e] for s, e in flat]) if flat else []
+    # A sentence this long cannot fit a passage (a word piece is rarely over 16 characters), so it
+    # is cut without tokenizing it whole: one endless "sentence" costs linear time and memory.
+    long_chars = params.max_tokens * 16
+    flat = [span for spans in paragraph_sentences for span in spans if span[1] - span[0] <= long_chars]
+    counts = _count_in_batches(count_tokens, [text[s:e] for s, e in flat])
     token_of = dict(zip(flat, counts))
 
     units: list[list[tuple[tuple[int, int], int]]] = []
     for spans in paragraph_sentences:
         unit = []
         for span in spans:
-            if token_of[span] > params.max_tokens:
-                for piece in _cut_long_sentence(text, span, count_tokens, params.max_tokens):
-                    unit.append((piece, count_tokens([text[piece[0] : piece[1]]])[0]))
+            tokens = token_of.get(span)
+            if tokens is None or tokens > params.max_tokens:
+                unit.extend(_cut_long_sentence(text, span, count_tokens, params.max_tokens))
             else:
-                unit.append((span, token_of[span]))
+                unit.append((span, tokens))
         units.append(unit)
 
     chunks: list[list[tuple[int, int]]] = []

@@ -11,14 +11,13 @@ from .documents import date_from_filename, make_document
 
 def read_pdf(path: Path, relative: str) -> list[Document]:
     from pypdf import PdfReader  # lazy: needed only when a PDF is read
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(str(path))
         page_texts = [page.extract_text() or "" for page in reader.pages]
         title = reader.metadata.title if reader.metadata else None
-    except (PdfReadError, ValueError, KeyError, OSError) as error:
-        raise CorpusError(f"unreadable PDF ({error})") from error
+    except Exception as error:  # noqa: BLE001 - pypdf raises many kinds on a damaged file
+        raise CorpusError(f"unreadable PDF ({type(error).__name__}: {error})") from error
     starts: list[int] = []
     parts: list[str] = []
     offset = 0

@@ -24,6 +24,8 @@ def read_text(path: Path, relative: str) -> list[Document]:
             loaded = yaml.safe_load(match.group(1))
         except yaml.YAMLError as error:
             raise CorpusError(f"malformed front matter: {str(error).splitlines()[0]}") from error
+        except ValueError as error:  # YAML reads `date: 2021-13-45` as a date and fails on the month
+            raise CorpusError(f"malformed front matter ({error}); write dates as YYYY-MM-DD") from error
         if loaded is not None and not isinstance(loaded, dict):
             raise CorpusError("malformed front matter: expected 'key: value' lines")
         meta = loaded or {}

@@ -13,6 +13,7 @@ changed (it writes nothing), :func:`apply_plan` deletes and embeds accordingly.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -23,13 +24,14 @@ from filelock import FileLock, Timeout
 from tqdm import tqdm
 
 from .._version import package_version
-from ..corpus import SkippedFile, file_sha256, iter_corpus_files, read_file
+from ..corpus import SkippedFile, file_sha256, max_document_bytes, read_file, walk
 from ..corpus.chunking import ChunkingParams, chunk_document
 from ..errors import CorpusEmptyError, CorpusError, IndexBusyError, IndexMismatchError
+from ..faults import checkpoint
 from ..records import Document, IndexManifest, Passage
 from . import vectors
 from .embedder import DEFAULT_BACKEND, Embedder, backend_of
-from .manifest import FAISS_NAME, SCHEMA_VERSION, SQLITE_NAME, read_manifest, write_manifest
+from .manifest import FAISS_NAME, MANIFEST_NAME, SCHEMA_VERSION, SQLITE_NAME, read_manifest, write_manifest
 from .store import Store
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -83,9 +85,26 @@ def _new_generation_name() -> str:
 
 
 def _remove_generations(index_dir: Path, keep: set[str]) -> None:
+    """Remove every generation folder but ``keep``, and temporary manifests left by a killed build."""
     for folder in index_dir.glob("gen-*"):
-        if folder.is_dir() and folder.name not in keep:
+        if folder.name in keep:
+            continue
+        if folder.is_dir() and not folder.is_symlink():
             shutil.rmtree(folder, ignore_errors=True)
+        else:
+            folder.unlink(missing_ok=True)
+    for temporary in index_dir.glob(".manifest-*.tmp"):
+        temporary.unlink(missing_ok=True)
+
+
+def _current_generation(index_dir: Path) -> str | None:
+    """The generation the manifest names, even a manifest of another schema or model (readers may use it)."""
+    try:
+        data = json.loads((index_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    name = data.get("generation") if isinstance(data, dict) else None
+    return name if isinstance(name, str) and name.startswith("gen-") and "/" not in name else None
 
 
 def embedder_for(
@@ -166,6 +185,7 @@ class _Embedding:
         vectors.add(self.index, [p.passage_id for p in all_passages], matrix)
         for document, passages in self.pending:
             self.store.add_document(document, passages)
+            checkpoint("store")
         self.embedded += len(all_passages)
         self.documents_done += len(self.pending)
         self.bar.update(len(self.pending))
@@ -200,20 +220,26 @@ class BuildPlan:
     files_read: int = 0
 
 
-def plan_build(corpus_dir: Path, old_files: dict[str, str], stored: dict[str, tuple[str, str]]) -> BuildPlan:
+def plan_build(
+    corpus_dir: Path, old_files: dict[str, str], stored: dict[str, tuple[str, str]], *, max_bytes: int | None = None
+) -> BuildPlan:
     """Compare the corpus with the previous build and decide what changed.
 
     ``old_files`` is the previous manifest's sha256 per file, ``stored`` the
-    stored documents (doc_id -> (path, sha256)).  Reads changed files only and
-    writes nothing.  A file that was indexed before and is now unreadable keeps
-    its previous documents (and is retried next time).
+    stored documents (doc_id -> (path, sha256)), ``max_bytes`` the document size
+    limit.  Reads changed files only and writes nothing.  A file that was indexed
+    before and is now unreadable keeps its previous documents (and is retried next
+    time).  Whatever cannot be read, from a bad date to a FIFO, is in ``skipped``.
     """
     plan = BuildPlan()
     stored_by_path: dict[str, dict[str, str]] = {}
     for doc_id, (path, sha) in stored.items():
         stored_by_path.setdefault(path, {})[doc_id] = sha
     to_read: list[Path] = []
-    for path in iter_corpus_files(corpus_dir):
+    for path in walk(corpus_dir):
+        if isinstance(path, SkippedFile):
+            plan.skipped.append(path)
+            continue
         relative = path.relative_to(corpus_dir).as_posix()
         try:
             sha = file_sha256(path)
@@ -239,7 +265,7 @@ def plan_build(corpus_dir: Path, old_files: dict[str, str], stored: dict[str, tu
         relative = path.relative_to(corpus_dir).as_posix()
         previous = stored_by_path.get(relative, {})
         try:
-            documents, bad_records = read_file(corpus_dir, path)
+            documents, bad_records = read_file(corpus_dir, path, max_bytes=max_bytes)
         except CorpusError as error:
             plan.skipped.append(SkippedFile(relative, str(error)))
             if previous:
@@ -249,6 +275,7 @@ def plan_build(corpus_dir: Path, old_files: dict[str, str], stored: dict[str, tu
             else:
                 plan.files.pop(relative, None)
             continue
+        checkpoint("read")
         plan.skipped.extend(bad_records)
         seen: set[str] = set()
         for document in documents:
@@ -290,6 +317,7 @@ def apply_plan(
     for doc_id in plan.delete:
         removed_ids.extend(store.delete_document(doc_id))
     vectors.remove(index, removed_ids)
+    checkpoint("delete")
     embedding = _Embedding(store, index, embedder, params, len(plan.embed), progress, show_bar)
     for document in plan.embed:
         embedding.add(document)
@@ -306,6 +334,7 @@ def build_index(
     backend: str | None = None,
     full: bool = False,
     params: ChunkingParams | None = None,
+    max_document_mb: float | None = None,
     progress: ProgressCallback | None = None,
     show_bar: bool = True,
     log: Callable[[str], None] = print,
@@ -316,9 +345,14 @@ def build_index(
     Raises CorpusEmptyError (no usable document), IndexBusyError (another build
     runs) and ModelError (model not loadable).  Bad files are skipped and listed
     in the report's ``skipped``; the previous index stays usable until the new
-    one is complete.
+    one is complete: even a full rebuild writes its generation beside the current
+    one, which ``briefing ask`` and the UI go on reading until the manifest switches.
+    ``max_document_mb`` is the document size limit (default ``$BRIEFING_MAX_DOCUMENT_MB``
+    or 20); larger documents are skipped.  Killed at any point, the next build
+    removes what was left half-done.
     """
     started = time.perf_counter()
+    max_bytes = max_document_bytes(max_document_mb)
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     if not corpus_dir.is_dir():
         raise CorpusEmptyError(f"corpus folder {corpus_dir} does not exist")
@@ -340,6 +374,7 @@ def build_index(
             backend=backend,
             full=full,
             params=params,
+            max_bytes=max_bytes,
             progress=progress,
             show_bar=show_bar,
             log=log,
@@ -358,6 +393,7 @@ def _build_locked(
     backend,
     full,
     params,
+    max_bytes: int,
     progress,
     show_bar,
     log,
@@ -374,17 +410,22 @@ def _build_locked(
     if reason:
         log(f"full rebuild: {reason}")
         old = None
-    _remove_generations(index_dir, keep={old.generation} if old else set())
+    # What killed builds left goes; the generation readers use stays until the switch, also
+    # through a full rebuild, which builds its new generation beside it.
+    current = _current_generation(index_dir)
+    _remove_generations(index_dir, keep={current} if current else set())
     generation = _new_generation_name()
     folder = index_dir / generation
     folder.mkdir()
+    checkpoint("start")
     if old:
         shutil.copyfile(index_dir / old.generation / SQLITE_NAME, folder / SQLITE_NAME)
         index = vectors.load(index_dir / old.generation / FAISS_NAME)
+        checkpoint("copy")
     else:
         index = None
     store = Store(folder / SQLITE_NAME)
-    plan = plan_build(corpus_dir, old.files if old else {}, store.document_hashes())
+    plan = plan_build(corpus_dir, old.files if old else {}, store.document_hashes(), max_bytes=max_bytes)
     report = BuildReport(
         added=plan.added,
         changed=plan.changed,
@@ -410,7 +451,9 @@ def _build_locked(
         )
     store.commit()
     store.close()
+    checkpoint("commit")
     vectors.save(index, folder / FAISS_NAME)
+    checkpoint("vectors")
     write_manifest(
         index_dir,
         IndexManifest(
@@ -428,6 +471,8 @@ def _build_locked(
             faiss_type=vectors.kind(index),
         ),
     )
-    _remove_generations(index_dir, keep={generation})
+    checkpoint("manifest")
+    _remove_generations(index_dir, keep={generation})  # the old generation goes only after the switch
+    checkpoint("cleanup")
     report.seconds = time.perf_counter() - started
     return report

@@ -78,4 +78,9 @@ def load_index(
             f"the index was built with {manifest.model_name} but the model is {embedder.identity}; "
             f"rebuild with `briefing index --full` or use the same model"
         )
+    if not (index_dir / manifest.generation).is_dir():
+        # A build switched generations and removed this one since the manifest was read: read it again.
+        latest = read_manifest(index_dir)
+        if latest is not None and latest.model_name == manifest.model_name:
+            manifest = latest
     return Index(index_dir, manifest, embedder)

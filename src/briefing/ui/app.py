@@ -28,7 +28,9 @@ from ..corpus import SUPPORTED_EXTENSIONS
 from ..dates import normalise_date, period_bounds
 from ..errors import BadDateError
 from ..index.load import Index
+from . import memory
 from . import render as ui_render
+from .auth import Throttled
 from .followup import follow_up_context
 from .service import BUSY, IndexHolder, add_and_rebuild, prepare
 from .uploads import MAX_UPLOAD_BYTES
@@ -36,6 +38,10 @@ from .uploads import MAX_UPLOAD_BYTES
 __all__ = ["ALL_SOURCES", "BUSY", "IndexHolder", "build_app", "launch", "make_filters", "prepare", "serve"]
 
 ANSWER_CONCURRENCY = 4
+# Memory bounds (issue 12): a conversation keeps its last MAX_TURNS answers, and the server keeps
+# at most STATE_SESSIONS conversations (the least recently used go first).
+MAX_TURNS = 30
+STATE_SESSIONS = 1000
 DEFAULT_TOP = 5
 MAX_TOP = 10
 ALL_SOURCES = "All sources"
@@ -95,7 +101,9 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
         yield ui_render.render_transcript(turns, pending=question), turns, ""
         index = holder.index
         reply = answer(index, question, top=int(top or DEFAULT_TOP), filters=filters, context=context)
+        memory.note_activity()
         turns.append({"question": question, "context": context, "answer": reply})
+        turns = turns[-MAX_TURNS:]
         yield ui_render.render_transcript(turns), turns, ""
 
     def show_source(turns, evt: gr.EventData):
@@ -253,12 +261,19 @@ def launch(
     prevent_thread_lock: bool = False,
     quiet: bool = False,
 ):
-    """Queue and launch ``demo`` with the app's limits, theme and CSS."""
+    """Queue and launch ``demo`` with the app's limits, theme and CSS.
+
+    ``auth`` is ``{user: password}`` (or one ``(user, password)`` pair): repeated failed logins
+    for a user name are slowed down (:class:`briefing.ui.auth.Throttled`).
+    """
+    if isinstance(auth, tuple):
+        auth = {auth[0]: auth[1]}
     demo.queue(default_concurrency_limit=ANSWER_CONCURRENCY)
     return demo.launch(
         server_name=host,
         server_port=port,
-        auth=auth,
+        auth=Throttled(auth).gradio_auth() if auth else None,
+        state_session_capacity=STATE_SESSIONS,
         prevent_thread_lock=prevent_thread_lock,
         quiet=quiet,
         max_file_size=MAX_UPLOAD_BYTES,
@@ -275,8 +290,13 @@ def serve(
     index_dir: Path = Path("index"),
     host: str = "127.0.0.1",
     port: int = 7860,
-    auth: tuple[str, str] | None = None,
+    auth: dict[str, str] | tuple[str, str] | None = None,
 ) -> None:
-    """Update the index, then serve the chat until interrupted (``briefing serve``, ``python app.py``)."""
+    """Update the index, then serve the chat until interrupted (``briefing serve``, ``python app.py``).
+
+    ``auth`` is ``{user: password}`` for a login page.  Freed memory is given back to the
+    system after bursts of questions (:func:`briefing.ui.memory.bound_heap`).
+    """
+    memory.bound_heap()
     holder = prepare(corpus_dir, index_dir)
     launch(build_app(holder), host=host, port=port, auth=auth)

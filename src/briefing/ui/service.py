@@ -18,6 +18,7 @@ from ..index.build import BuildReport, build_index, embedder_for
 from ..index.embedder import Embedder
 from ..index.load import Index, load_index
 from ..index.manifest import read_manifest
+from . import memory
 from .uploads import add_to_corpus
 
 BUSY = "A rebuild is already running; the chat keeps answering from the current index. Try again when it has finished."
@@ -69,6 +70,7 @@ class IndexHolder:
             log=log or (lambda _: None),
         )
         self.swap(load_index(self.index_dir, embedder=self.embedder))
+        memory.note_activity()  # give the build's freed memory back soon
         return report
 
 

@@ -3,9 +3,12 @@
 A file is accepted only with a supported extension (``corpus.SUPPORTED_EXTENSIONS``),
 at most ``MAX_UPLOAD_BYTES``, and a plain file name: directories are stripped, and
 names that are hidden, contain ``..``, or use characters outside letters, digits,
-space, ``. _ - ( )`` are refused.  The file is written through a hidden temporary
-file inside the corpus folder and renamed into place, so nothing is ever written
-outside the corpus folder and a half-written file is never indexed.
+space, ``. _ - ( )`` are refused.  The file is then parsed, before it lands, by the
+reader the build uses (:func:`briefing.corpus.read_file`): a file the build would skip
+(a bad date, not UTF-8, a corrupt PDF, over the size limit ...) is refused with that
+reason.  It is written to a hidden staging folder inside the corpus folder (ignored by
+builds) and renamed into place, so nothing is ever written outside the corpus folder and
+a half-written or unreadable file is never indexed.
 """
 
 from __future__ import annotations
@@ -14,15 +17,18 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from pathlib import Path
 
-from ..corpus import SUPPORTED_EXTENSIONS
-from ..errors import UploadRejected
+from ..corpus import SUPPORTED_EXTENSIONS, read_file
+from ..errors import CorpusError, UploadRejected
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_NAME_CHARS = 120
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()\-]*$")
+_STAGING_PREFIX = ".upload-"
+_STALE_STAGING_S = 600  # staging left by a killed server is removed by the next upload
 
 
 def safe_file_name(name: str) -> str:
@@ -57,7 +63,7 @@ def add_to_corpus(source: Path, corpus_dir: Path, *, name: str | None = None) ->
     """Copy the uploaded file ``source`` into ``corpus_dir`` under a safe name.
 
     Returns (stored path, True when it replaced a file of the same name).
-    Raises UploadRejected (bad name, type or size).
+    Raises UploadRejected (bad name, type or size, or a file the build could not index).
     """
     base = safe_file_name(name if name is not None else Path(source).name)
     size = Path(source).stat().st_size
@@ -73,12 +79,29 @@ def add_to_corpus(source: Path, corpus_dir: Path, *, name: str | None = None) ->
     if target.is_symlink() or (target.exists() and not target.is_file()):
         raise UploadRejected("a folder or link of that name is already in the corpus")
     replaced = target.exists()
-    handle, temporary = tempfile.mkstemp(prefix=".upload-", dir=root)
+    _remove_stale_staging(root)
+    staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=root))
     try:
-        with os.fdopen(handle, "wb") as out, open(source, "rb") as data:
+        staged = staging / base
+        with open(staged, "wb") as out, open(source, "rb") as data:
             shutil.copyfileobj(data, out)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        try:
+            read_file(staging, staged)  # the build's own reader, so what it would skip never lands
+        except CorpusError as error:
+            raise UploadRejected(f"it cannot be indexed: {error}") from error
+        os.replace(staged, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return target, replaced
+
+
+def _remove_stale_staging(root: Path) -> None:
+    for leftover in root.glob(_STAGING_PREFIX + "*"):
+        try:
+            if time.time() - leftover.lstat().st_mtime > _STALE_STAGING_S:
+                if leftover.is_dir() and not leftover.is_symlink():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                else:
+                    leftover.unlink(missing_ok=True)
+        except OSError:
+            continue
