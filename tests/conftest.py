@@ -40,6 +40,15 @@ class FakeEmbedder:
 
     def encode(self, texts, *, show_progress: bool = False) -> np.ndarray:
         self.encoded.extend(texts)
+        return self._vectors(texts)
+
+    def encode_with_sentences(self, texts, spans, *, late: bool = True):
+        """Like the real model's late chunking: one pass per passage (only the passages are recorded)."""
+        self.encoded.extend(texts)
+        sentences = [self._vectors([text[a:b] for a, b in pairs]) for text, pairs in zip(texts, spans)]
+        return self._vectors(texts), sentences
+
+    def _vectors(self, texts) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):

@@ -284,6 +284,10 @@ class RecordingEmbedder:
         self.encoded.extend(texts)
         return self.inner.encode(texts, **kwargs)
 
+    def encode_with_sentences(self, texts, spans, **kwargs):
+        self.encoded.extend(texts)
+        return self.inner.encode_with_sentences(texts, spans, **kwargs)
+
 
 def test_incremental_updates_with_the_real_model(tmp_path, real_embedder):
     """Add, change, remove and append with all-MiniLM-L6-v2; only the changed documents are embedded,

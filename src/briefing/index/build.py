@@ -181,8 +181,12 @@ class _Embedding:
         if not self.pending:
             return
         all_passages = [p for _, passages in self.pending for p in passages]
-        matrix = self.embedder.encode([p.text for p in all_passages])
+        matrix, sentence_matrices = self.embedder.encode_with_sentences(
+            [p.text for p in all_passages],
+            [[(s.char_start - p.char_start, s.char_end - p.char_start) for s in p.sentences] for p in all_passages],
+        )
         vectors.add(self.index, [p.passage_id for p in all_passages], matrix)
+        self.store.add_sentence_vectors({p.passage_id: m for p, m in zip(all_passages, sentence_matrices)})
         for document, passages in self.pending:
             self.store.add_document(document, passages)
             checkpoint("store")

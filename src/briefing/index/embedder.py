@@ -194,6 +194,60 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_with_sentences(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, late: bool = True
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors and, per passage, one vector per sentence span; all rows L2-normalised float32.
+
+        ``spans[i]`` holds ``(start, end)`` character offsets into ``texts[i]``, in order.
+        With ``late`` (the default; "late chunking") the passage goes through the model
+        once: its vector is the usual sentence embedding, and each sentence's vector is
+        the mean of the passage's token embeddings whose characters fall in the
+        sentence, so a sentence costs nothing extra to embed.  Without it, every
+        sentence is encoded on its own (a second, shorter pass).  A sentence the
+        model never saw (cut off at ``max_seq_length``) is encoded on its own.
+        """
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        if not late:
+            passages = self.encode(texts)
+            flat = [text[start:end] for text, pairs in zip(texts, spans) for start, end in pairs]
+            return passages, _split_rows(self.encode(flat), [len(pairs) for pairs in spans])
+        outputs = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            output_value=None,
+            convert_to_numpy=False,
+            show_progress_bar=False,
+        )
+        passages = np.vstack([out["sentence_embedding"].float().cpu().numpy() for out in outputs])
+        sentences: list[np.ndarray] = []
+        missing: list[tuple[int, int, str]] = []  # (passage, row, text) of sentences without tokens
+        for position, (text, pairs, out) in enumerate(zip(texts, spans, outputs)):
+            offsets = self._token_offsets(text, out)
+            matrix, empty = _pool_spans(out["token_embeddings"].float().cpu().numpy(), offsets, pairs)
+            sentences.append(matrix)
+            missing.extend((position, row, text[pairs[row][0] : pairs[row][1]]) for row in empty)
+        if missing:
+            for (position, row, _), vector in zip(missing, self.encode([m[2] for m in missing])):
+                sentences[position][row] = vector
+        return _normalise(passages), [_normalise(matrix) for matrix in sentences]
+
+    def _token_offsets(self, text: str, out: dict) -> np.ndarray:
+        """(start, end) character offsets of each token the model saw for ``text``; (0, 0) for special tokens."""
+        encoded = self.model.tokenizer(
+            text, truncation=True, max_length=self.max_seq_length, return_offsets_mapping=True
+        )
+        offsets = np.asarray(encoded["offset_mapping"], dtype=np.int64).reshape(-1, 2)
+        ids = out.get("input_ids")
+        if ids is not None:
+            seen = ids[out["attention_mask"].bool()].tolist() if "attention_mask" in out else ids.tolist()
+            if seen != list(encoded["input_ids"]):
+                # Tokenised differently from the model's own pass (should not happen): pool nothing,
+                # so every sentence of this passage is encoded on its own.
+                return np.zeros((0, 2), dtype=np.int64)
+        return offsets
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text, without the special tokens the model adds."""
         if not texts:
@@ -208,3 +262,42 @@ class Embedder:
             return [len(encoding) for encoding in encode(list(texts), add_special_tokens=False)]
         encoded = tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
         return [len(ids) for ids in encoded]
+
+
+def _split_rows(matrix: np.ndarray, counts: Sequence[int]) -> list[np.ndarray]:
+    """``matrix`` cut into consecutive blocks of ``counts`` rows."""
+    bounds = np.cumsum([0, *counts])
+    return [matrix[bounds[i] : bounds[i + 1]] for i in range(len(counts))]
+
+
+def _pool_spans(
+    tokens: np.ndarray, offsets: np.ndarray, spans: Sequence[tuple[int, int]]
+) -> tuple[np.ndarray, list[int]]:
+    """Mean of the token rows whose first character lies in each span; and the spans no token fell in.
+
+    ``tokens`` may hold padding rows beyond ``len(offsets)``; special tokens have offsets (0, 0).
+    """
+    dimension = tokens.shape[1]
+    out = np.zeros((len(spans), dimension), dtype=np.float32)
+    if not len(spans):
+        return out, []
+    count = min(len(offsets), tokens.shape[0])
+    starts = np.asarray([start for start, _ in spans], dtype=np.int64)
+    ends = np.asarray([end for _, end in spans], dtype=np.int64)
+    token_start = offsets[:count, 0]
+    real = offsets[:count, 1] > offsets[:count, 0]
+    owner = np.searchsorted(starts, token_start, side="right") - 1
+    valid = real & (owner >= 0)
+    valid[valid] &= token_start[valid] < ends[owner[valid]]
+    rows = np.flatnonzero(valid)
+    np.add.at(out, owner[rows], tokens[rows])
+    counts = np.bincount(owner[rows], minlength=len(spans)).astype(np.float32)
+    empty = [int(i) for i in np.flatnonzero(counts == 0)]
+    out /= np.maximum(counts, 1.0)[:, None]
+    return out, empty
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import IndexMismatchError, IndexMissingError
-from ..records import IndexManifest
+from ..records import IndexManifest, Passage
 from . import vectors
 from .embedder import Embedder, backend_of, model_fingerprint
 from .manifest import FAISS_NAME, SQLITE_NAME, read_manifest
@@ -29,6 +30,36 @@ class Index:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.embedder.encode([text])[0]
+
+    def sentence_vectors(self, passages: Iterable[Passage]) -> dict[int, np.ndarray]:
+        """passage_id -> float32 array (n_sentences x dimension), rows in ``passage.sentences``
+        order and L2-normalised: the vectors stored at index time (float16 on disk).
+
+        A passage whose stored rows are missing or do not match its sentences is
+        encoded here, one sentence at a time (a fallback; a schema-3 build stores all).
+        """
+        passages = list(passages)
+        stored = self.store.sentence_vectors((p.passage_id for p in passages), self.vectors.d)
+        out: dict[int, np.ndarray] = {}
+        missing: list[Passage] = []
+        for passage in passages:
+            matrix = stored.get(passage.passage_id)
+            if matrix is None or len(matrix) != len(passage.sentences):
+                missing.append(passage)
+                continue
+            matrix = matrix.astype(np.float32)
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            out[passage.passage_id] = matrix
+        if missing:
+            texts = [
+                p.text[s.char_start - p.char_start : s.char_end - p.char_start] for p in missing for s in p.sentences
+            ]
+            encoded = self.embedder.encode(texts)
+            row = 0
+            for passage in missing:
+                out[passage.passage_id] = encoded[row : row + len(passage.sentences)]
+                row += len(passage.sentences)
+        return out
 
     def dense_search(self, query_vector: np.ndarray, k: int, allowed: list[int] | None = None):
         """(passage_id, cosine) pairs, best first."""

@@ -4,7 +4,7 @@ Layout of an index folder::
 
     index/
       manifest.json        what the current index was built from (written last)
-      gen-<stamp>/         one complete generation: passages.sqlite + vectors.faiss
+      gen-<stamp>/         one complete generation: passages.sqlite (with sentence vectors) + vectors.faiss
       .lock                held while a build runs
 
 A build writes a new generation folder, then replaces ``manifest.json`` through
@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import IndexMismatchError
 from ..records import IndexManifest
 
-SCHEMA_VERSION = 2  # 2: documents carry date_start/date_end
+SCHEMA_VERSION = 3  # 2: documents carry date_start/date_end; 3: sentence vectors stored per passage
 MANIFEST_NAME = "manifest.json"
 SQLITE_NAME = "passages.sqlite"
 FAISS_NAME = "vectors.faiss"

@@ -3,7 +3,9 @@
 Tables: ``documents`` (text and metadata; ``date_start``/``date_end`` hold the
 period of the document's date, see :mod:`briefing.dates`), ``passages`` (offsets, sentences and
 speakers as JSON), ``passages_fts`` (an FTS5 table of folded passage text for
-lexical retrieval) and ``meta`` (counters).  Passage ids are the FAISS ids.
+lexical retrieval), ``sentence_vectors`` (per passage, one float16 row per
+sentence, ``n_sentences x dimension`` in ``passages.sentences`` order, as one
+BLOB) and ``meta`` (counters).  Passage ids are the FAISS ids.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import sqlite3
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+
+import numpy as np
 
 from ..dates import period_bounds
 from ..records import Document, Passage, Sentence
@@ -42,6 +46,10 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
     folded, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    passage_id INTEGER PRIMARY KEY,
+    vectors BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -122,10 +130,18 @@ class Store:
             [(p.passage_id, fold_for_lexical(_lexical_text(document, p))) for p in passages],
         )
 
+    def add_sentence_vectors(self, vectors: dict[int, np.ndarray]) -> None:
+        """Store each passage's sentence vectors (n_sentences x dimension), as float16."""
+        self._connection.executemany(
+            "INSERT OR REPLACE INTO sentence_vectors(passage_id, vectors) VALUES (?, ?)",
+            [(int(pid), np.ascontiguousarray(matrix, dtype=np.float16).tobytes()) for pid, matrix in vectors.items()],
+        )
+
     def delete_document(self, doc_id: str) -> list[int]:
         """Remove a document and its passages; returns the removed passage ids."""
         ids = [row[0] for row in self._rows("SELECT passage_id FROM passages WHERE doc_id = ?", (doc_id,))]
         self._connection.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
+        self._connection.executemany("DELETE FROM sentence_vectors WHERE passage_id = ?", [(i,) for i in ids])
         self._connection.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
         self._connection.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         return ids
@@ -159,6 +175,20 @@ class Store:
             for row in rows:
                 sentences = tuple(Sentence(s, e, speaker) for s, e, speaker in json.loads(row[6]))
                 out[row[0]] = Passage(*row[:6], sentences=sentences)
+        return out
+
+    def sentence_vectors(self, passage_ids: Iterable[int], dimension: int) -> dict[int, np.ndarray]:
+        """Stored sentence vectors by passage id, as float16 arrays (n_sentences x dimension); missing ids left out."""
+        ids = list(dict.fromkeys(int(i) for i in passage_ids))
+        out: dict[int, np.ndarray] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._rows(
+                f"SELECT passage_id, vectors FROM sentence_vectors WHERE passage_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for passage_id, blob in rows:
+                out[passage_id] = np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension)
         return out
 
     def passage_spans(self, doc_id: str) -> list[tuple[int, int, int]]:
