@@ -19,6 +19,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CORPUS = REPO / "corpus"
+ARTICLE = CORPUS / "us-turkey-s400-article.md"  # the seed article the seed gold set was written for
 STATE_DEPT = SHARED / "datasets" / "state-dept-press-releases" / "press_releases.jsonl"
 SCIFACT = SHARED / "datasets" / "scifact"
 SEED_TEXT = SHARED / "seed" / "us-turkey-s400-article.txt"
@@ -63,6 +64,13 @@ class FakeEmbedder:
         return [len(re.findall(r"\w+|[^\w\s]", text)) for text in texts]
 
 
+def article_corpus(folder: Path) -> Path:
+    """A corpus folder holding only the seed article (corpus/ also holds the demo collection)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ARTICLE, folder / ARTICLE.name)
+    return folder
+
+
 @pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
@@ -80,12 +88,11 @@ def real_embedder():
 
 @pytest.fixture(scope="session")
 def seed_index_dir(tmp_path_factory, real_embedder) -> Path:
-    """The shipped corpus indexed with the real model, in a temporary folder (built once)."""
+    """The seed article alone indexed with the real model, in a temporary folder (built once)."""
     from briefing.index import build_index
 
     folder = tmp_path_factory.mktemp("seed-index")
-    corpus = folder / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    corpus = article_corpus(folder / "corpus")
     build_index(corpus, folder / "index", embedder=real_embedder, show_bar=False, log=lambda _: None)
     return folder
 

@@ -1,21 +1,20 @@
 """The chat in a real browser (Debian chromium via playwright): ask, cite, source view, hostile input.
 
-One in-process server for the module, on a temporary copy of corpus/ plus a
+One in-process server for the module, on a temporary corpus of the seed article plus a
 hostile document, with the session's real model.
 """
 
 from __future__ import annotations
 
-import shutil
 import socket
 from pathlib import Path
 
 import pytest
+from conftest import article_corpus
 
 from briefing import phrases
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "corpus"
 ARTEFACTS = REPO / "test-artefacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -57,7 +56,7 @@ def server(tmp_path_factory, real_embedder):
 
     folder = tmp_path_factory.mktemp("ui-browser")
     corpus = folder / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    article_corpus(corpus)
     (corpus / HOSTILE_NAME).write_text(HOSTILE, encoding="utf-8")
     holder = prepare(corpus, folder / "index", embedder=real_embedder, show_bar=False)
     demo = build_app(holder)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,11 +13,11 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from conftest import ARTICLE, article_corpus
 
 from briefing import phrases
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO / "corpus"
 START_TIMEOUT = 180
 
 NEW_DOCUMENT = """---
@@ -41,10 +40,10 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory):
-    """`python app.py --corpus TMP --index TMP --port P` in a subprocess, polled until it serves."""
+    """`python app.py --corpus TMP --index TMP --port P` in a subprocess (the seed article alone)."""
     folder = tmp_path_factory.mktemp("ui-app")
     corpus = folder / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    article_corpus(corpus)
     port = _free_port()
     log_path = folder / "app.log"
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
@@ -123,7 +122,7 @@ def test_answer_quotes_the_source_sentence_with_its_citation(client):
     answer = _last_answer(_ask(client, "did the US position change?"))
     quotes = _quotes(answer)
     assert any("has not changed" in quote for quote in quotes), quotes
-    source = (CORPUS / "us-turkey-s400-article.md").read_text()
+    source = ARTICLE.read_text()
     assert all(quote in source for quote in quotes)  # verbatim
     assert re.search(r'class="bf-cite"[^>]*>\[1\]</button>', answer)
     assert "US State Department renews call on Turkey to drop the S-400 (news report)" in unescape(answer)
