@@ -55,6 +55,32 @@ def test_plain_questions_are_not_change_questions(question):
     assert not is_change_question(question)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many times have Blinken and Cavusoglu spoken by phone since the new administration took office?",
+        "Who has Sherman met since the summit?",
+        "What has Turkey bought since it joined NATO?",
+    ],
+)
+def test_since_an_event_is_not_a_change_question(question):
+    assert not is_change_question(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much security assistance has the US given Ukraine since February 24?",
+        "What has Price said about Turkey since March 2022?",
+        "What has Washington said since 2021?",
+        "Has anything been said about the S-400 since then?",
+        "Has the position changed since the new administration took office?",  # "changed" still counts
+    ],
+)
+def test_since_a_date_or_then_is_a_change_question(question):
+    assert is_change_question(question)
+
+
 def test_lexical_folding_matches_codes_and_accents():
     assert lexical_terms("S-400") == lexical_terms("S400") == lexical_terms("s400") == ["s400"]
     assert lexical_terms("Çavuşoğlu") == lexical_terms("Cavusoglu") == ["cavusoglu"]

@@ -35,9 +35,14 @@ _STATEMENT_RE = re.compile(
 )
 
 _CHANGE_RE = re.compile(
-    r"\b(chang\w*|still|shift\w*|soften\w*|harden\w*|since|over time|evolv\w*|any change|revers\w*|"
+    r"\b(chang\w*|still|shift\w*|soften\w*|harden\w*|over time|evolv\w*|any change|revers\w*|"
     r"no longer|anymore|any more|remain\w*|continu\w*|consistent|same position|moved?|backtrack\w*|"
-    r"u-turn|reconsider\w*|timeline|over the (?:months|years)|has .* been)\b",
+    r"u-turn|reconsider\w*|timeline|over the (?:months|years)|has .* been|"
+    # "since" counts only before a date or "then": "since March 2022", "since February 24", "since
+    # then"; "since the new administration took office" names an event, not a span of statements.
+    rf"since\s+(?:then|(?:early\s+|late\s+|mid-?\s*)?(?:(?:{_MONTH_NAMES})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?"
+    rf"(?:,?\s+(?:19|20)\d\d)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAMES})|(?:19|20)\d\d|"
+    r"(?:last|this) (?:year|month|week|spring|summer|autumn|fall|winter)|yesterday)))\b",
     re.IGNORECASE,
 )
 
@@ -71,7 +76,14 @@ def date_filter(question: str) -> DateRange | None:
 
 
 def is_change_question(question: str) -> bool:
-    """True when the question asks whether something changed or stayed the same over time."""
+    """True when the question asks whether something changed or stayed the same over time.
+
+    "since" alone is not enough: "since 2021", "since February 24" and "since then" make a
+    span of time to show as a timeline, "since the new administration took office" does not.
+
+    >>> is_change_question("Has the US softened its stance?"), is_change_question("Who called since the summit?")
+    (True, False)
+    """
     return bool(_CHANGE_RE.search(question))
 
 
