@@ -34,21 +34,6 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class GoldQuestion:
-    """One question of a gold set."""
-
-    id: str
-    question: str
-    kind: str
-    evidence: tuple[Evidence, ...] = ()
-
-    @property
-    def answerable(self) -> bool:
-        """Should the bot answer (``answerable`` and ``change``) rather than abstain?"""
-        return self.kind != "unanswerable"
-
-
-@dataclass(frozen=True)
 class Span:
     """Where one gold quote (number ``quote`` of its question) occurs in the index."""
 
@@ -56,6 +41,22 @@ class Span:
     doc_id: str
     char_start: int
     char_end: int
+
+
+@dataclass(frozen=True)
+class GoldQuestion:
+    """One question of a gold set."""
+
+    id: str
+    question: str
+    kind: str
+    evidence: tuple[Evidence, ...] = ()
+    spans: tuple[Span, ...] = ()  # evidence located in advance (SQuAD's answer_start); else found by str.find
+
+    @property
+    def answerable(self) -> bool:
+        """Should the bot answer (``answerable`` and ``change``) rather than abstain?"""
+        return self.kind != "unanswerable"
 
 
 def load_gold(path: Path | str) -> list[GoldQuestion]:
@@ -126,7 +127,14 @@ class EvidenceLocator:
         return sorted(self._by_path.get(path, []))
 
     def locate(self, question: GoldQuestion) -> tuple[list[Span], list[int]]:
-        """Every occurrence of every quote, and the numbers of the quotes found nowhere."""
+        """Every occurrence of every quote, and the numbers of the quotes found nowhere.
+
+        A question whose evidence was located in advance (``question.spans``, SQuAD's
+        ``answer_start``) keeps those spans: a quote counts where the dataset says it is.
+        """
+        if question.spans:
+            located = {span.quote for span in question.spans}
+            return list(question.spans), [n for n in range(len(question.evidence)) if n not in located]
         spans: list[Span] = []
         missing: list[int] = []
         for number, evidence in enumerate(question.evidence):
@@ -146,8 +154,41 @@ class EvidenceLocator:
         return spans, missing
 
 
+def cited_paths(questions: list[GoldQuestion]) -> set[str]:
+    """The corpus paths (files, or ``.jsonl`` collections) the gold set's evidence cites."""
+    return {evidence.path for question in questions for evidence in question.evidence}
+
+
+def cited_documents(questions: list[GoldQuestion]) -> set[str]:
+    """The document ids the gold set's evidence names explicitly."""
+    return {evidence.doc_id for question in questions for evidence in question.evidence if evidence.doc_id}
+
+
+def quotes_contained(spans: list[Span], doc_id: str, char_start: int, char_end: int) -> frozenset[int]:
+    """Numbers of the gold quotes lying wholly inside the span [char_start, char_end) of ``doc_id``."""
+    return frozenset(
+        s.quote for s in spans if s.doc_id == doc_id and char_start <= s.char_start and s.char_end <= char_end
+    )
+
+
 def quotes_overlapped(spans: list[Span], doc_id: str, char_start: int, char_end: int) -> frozenset[int]:
     """Numbers of the gold quotes that the span [char_start, char_end) of ``doc_id`` overlaps."""
     return frozenset(
         s.quote for s in spans if s.doc_id == doc_id and spans_overlap(s.char_start, s.char_end, char_start, char_end)
     )
+
+
+def corpus_mismatch(index, questions: list[GoldQuestion]) -> tuple[list[str], list[str]]:
+    """(cited documents the index lacks, indexed documents outside the gold set's corpus).
+
+    The gold set's corpus is the set of files (or ``.jsonl`` collections) its evidence
+    cites: an indexed document of another file is outside it.  A cited ``doc_id``
+    the index does not hold, or a cited file of which it holds no document, is lacking.
+    """
+    indexed = index.store.document_hashes()  # doc_id -> (path, sha256)
+    paths = {path for path, _ in indexed.values()}
+    missing = sorted(doc_id for doc_id in cited_documents(questions) if doc_id not in indexed)
+    missing += sorted(path for path in cited_paths(questions) if path not in paths)
+    wanted = cited_paths(questions)
+    extra = sorted(doc_id for doc_id, (path, _) in indexed.items() if path not in wanted)
+    return missing, extra

@@ -11,34 +11,87 @@ from .metrics import coverage_recall_at_k
 from .runner import RECALL_KS, EvalResult
 
 KIND_COLOURS = {"answerable": "#1b7837", "change": "#2166ac", "unanswerable": "#b2182b"}
-SUMMARY_ROWS = [(f"recall@{k}", f"retrieval: share of gold quotes in the top {k} passages") for k in RECALL_KS] + [
-    ("mrr@10", "retrieval: 1 / rank of the first passage holding a gold quote"),
-    ("ndcg@10", "retrieval: nDCG of the top 10 passages (relevant = overlaps a gold quote)"),
-    ("hit@1", "answers: the first extract overlaps a gold quote"),
-    ("hit@3", "answers: one of the first 3 extracts overlaps a gold quote"),
-    ("abstention_precision", "abstentions that were on unanswerable questions"),
-    ("abstention_recall", "unanswerable questions the bot abstained on"),
-    ("abstention_f1", "F1 of the two above"),
-    ("verbatim_rate", "extracts equal to their source span (must be 1.0)"),
-]
+SUMMARY_ROWS = (
+    [
+        ("hit@1", "answers: the first extract overlaps a gold quote"),
+        ("hit@3", "answers: one of the first 3 extracts overlaps a gold quote"),
+        ("hit@1_anywhere", "answers: a gold answer string anywhere in the first extract (as MEASURED.md counts)"),
+        ("hit@3_anywhere", "answers: a gold answer string anywhere in one of the first 3 extracts"),
+        ("abstention_recall", "unanswerable questions the bot abstained on"),
+        ("false_abstention", "answerable questions the bot abstained on"),
+        ("abstention_precision", "abstentions that were on unanswerable questions"),
+        ("abstention_f1", "F1 of abstention precision and recall"),
+        ("verbatim_rate", "extracts equal to their source span (must be 1.0)"),
+    ]
+    + [(f"recall@{k}", f"retrieval: share of gold quotes in the top {k} passages") for k in RECALL_KS]
+    + [
+        ("mrr@10", "retrieval: 1 / rank of the first passage holding a gold quote"),
+        ("ndcg@10", "retrieval: nDCG of the top 10 passages (relevant = overlaps a gold quote)"),
+    ]
+)
+CONTAIN_MEANINGS = {
+    "hit@1": "answers: the first extract holds a gold answer span of its paragraph",
+    "hit@3": "answers: one of the first 3 extracts holds a gold answer span of its paragraph",
+}
 
 
 def _score(value: float) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{value:.3f}"
 
 
+def _value(value) -> str:
+    return f"{value:g}" if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
+
+
+def comparison(result: EvalResult) -> tuple[list[str], list[list[str]]]:
+    """The system and each baseline side by side: header and rows (metric, values ..., meaning).
+
+    A baseline retrieves no passages, so its retrieval metrics show "—".
+    """
+    systems = [result] + list(result.baselines)
+    summaries = [r.summary() for r in systems]
+    header = ["metric"] + [r.system for r in systems] + ["meaning"]
+    rows = []
+    for name, meaning in SUMMARY_ROWS:
+        if name not in summaries[0]:
+            continue
+        if result.hit_rule == "contain":
+            meaning = CONTAIN_MEANINGS.get(name, meaning)
+        rows.append([name] + [_score(s.get(name)) for s in summaries] + [meaning])
+    return header, rows
+
+
+def _settings_line(result: EvalResult) -> str:
+    parts = [
+        f"briefing: mode {result.mode}, threshold {result.threshold:g}, "
+        f"{result.extracts} extracts, {result.seconds:.1f} s"
+    ]
+    for baseline in result.baselines:
+        settings = ", ".join(f"{key} {value}" for key, value in baseline.settings.items())
+        parts.append(f"{baseline.system}: {settings}, {baseline.seconds:.1f} s")
+    return "; ".join(parts)
+
+
+def models_line(result: EvalResult) -> str:
+    if not result.answer_models:
+        return "answer model files: none (answer/models/*.json)"
+    return "answer model files: " + ", ".join(f"{m['file']} sha256 {m['sha256'][:16]}…" for m in result.answer_models)
+
+
 def summary_table(result: EvalResult) -> str:
-    """The metrics as an aligned plain-text table."""
-    summary = result.summary()
+    """The metrics of the system and its baselines as an aligned plain-text table."""
     counts = result.to_dict()["kinds"]
     lines = [
         f"{result.name}: {len(result.questions)} questions "
         f"({', '.join(f'{n} {kind}' for kind, n in sorted(counts.items()))}), "
-        f"mode {result.mode}, threshold {result.threshold:g}, {result.seconds:.1f} s",
+        f"mode {result.mode}, threshold {result.threshold:g}, hit = extract "
+        f"{'contains' if result.hit_rule == 'contain' else 'overlaps'} a gold span, {result.seconds:.1f} s",
     ]
-    width = max(len(name) for name, _ in SUMMARY_ROWS)
-    for name, meaning in SUMMARY_ROWS:
-        lines.append(f"  {name:<{width}}  {summary[name]:6.3f}  {meaning}")
+    header, rows = comparison(result)
+    lines += ["  " + line for line in plain_table(header, rows).splitlines()]
+    lines.append("  " + _settings_line(result))
+    lines.append("  params: " + ", ".join(f"{key} {_value(value)}" for key, value in result.params.items()))
+    lines.append("  " + models_line(result))
     for qid, number in result.unlocated():
         lines.append(f"  warning: {qid} quote {number} occurs in no indexed document")
     return "\n".join(lines)
@@ -267,15 +320,10 @@ def write_report(
         "## Summary",
         "",
     ]
-    header = ["metric"] + [result.name for result in results] + ["meaning"]
-    summaries = [result.summary() for result in results]
-    lines.append(
-        markdown_table(
-            header, [[name] + [f"{s[name]:.3f}" for s in summaries] + [meaning] for name, meaning in SUMMARY_ROWS]
-        )
-    )
+    for result in results:
+        header, rows = comparison(result)
+        lines += [f"### {result.name}", "", markdown_table(header, rows), "", _settings_line(result) + ".", ""]
     lines += [
-        "",
         "Questions: "
         + "; ".join(
             f"{r.name}: {len(r.questions)} ({', '.join(f'{n} {k}' for k, n in sorted(r.to_dict()['kinds'].items()))})"
@@ -284,8 +332,10 @@ def write_report(
         + f". Retrieval mode {results[0].mode}, abstention threshold {threshold:g}.",
         "",
         "Answer parameters (`briefing.answer.params.AnswerParams`): "
-        + ", ".join(f"`{key}` {value:g}" for key, value in results[0].params.items())
+        + ", ".join(f"`{key}` {_value(value)}" for key, value in results[0].params.items())
         + ".",
+        "",
+        models_line(results[0])[0].upper() + models_line(results[0])[1:] + ".",
         "",
     ]
     lines += [

@@ -9,8 +9,15 @@ and the answer itself, then scores both against the gold quotes:
   nDCG@10 (a passage is relevant when it overlaps a gold quote; the ideal
   ranking holds every such passage of the index);
 * answers: extract hit@1 and hit@3 (one of the first k extracts overlaps a gold
-  quote; an abstention is a miss), abstention precision/recall/F1 (positive
-  class: an unanswerable question that abstained) and the verbatim rate.
+  quote, or with ``hit="contain"`` holds a whole gold span, as SQuAD answers are
+  scored; an abstention is a miss), abstention precision/recall/F1 (positive
+  class: an unanswerable question that abstained), false abstention (share of
+  answerable questions that abstained) and the verbatim rate.
+
+With ``hit="contain"`` the results also carry ``hit@k_anywhere``: a gold answer
+string anywhere in the extract's text, whichever document (how
+``../shared/MEASURED.md`` counted).  :func:`evaluate_baseline` scores a plain
+baseline (:mod:`.baselines`) on the same questions and index with the same rules.
 
 Retrieval and hit metrics cover answerable and change questions; abstention
 covers all of them.  Each answer is computed with the score floor off, so the
@@ -20,13 +27,16 @@ bot abstains at the evaluated threshold follows from them (see :func:`_answer_at
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ..answer import DEFAULT_PARAMS, AnswerParams, applied_filters, decide, gather
 from ..answer.retrieve import retrieve
-from .gold import EvidenceLocator, GoldQuestion, quotes_overlapped
+from .baselines import BASELINE_DENSE_WEIGHT, SentenceBank, baseline_extracts
+from .gold import EvidenceLocator, GoldQuestion, Span, quotes_contained, quotes_overlapped
 from .metrics import (
     AbstentionScores,
     MetricResult,
@@ -42,6 +52,9 @@ from .metrics import (
 RECALL_KS = (1, 3, 5, 10)
 RETRIEVAL_DEPTH = 10
 NO_SCORE = float("-inf")  # the best-extract score of a question without any candidate sentence
+HIT_RULES = ("overlap", "contain")
+ANSWER_MODELS = Path(__file__).resolve().parents[1] / "answer" / "models"
+RETRIEVAL_METRICS = tuple(f"recall@{k}" for k in RECALL_KS) + ("mrr@10", "ndcg@10")
 
 
 @dataclass
@@ -101,15 +114,33 @@ class EvalResult:
     extracts: int
     seconds: float
     params: dict = field(default_factory=dict)  # the AnswerParams the answers were made with
+    system: str = "briefing"  # "briefing", or the name of a baseline
+    hit_rule: str = "overlap"
+    baselines: list[EvalResult] = field(default_factory=list)  # baselines run on the same questions and index
+    answer_models: list[dict] = field(default_factory=list)  # file, sha256 of the answer model files
+    settings: dict = field(default_factory=dict)  # how a baseline was run (weight, sentences, vectors)
+
+    @property
+    def retrieval(self) -> bool:
+        """Were passages retrieved and scored (the system), or only extracts (a baseline)?"""
+        return self.system == "briefing"
 
     def summary(self) -> dict[str, float]:
-        """Metric name -> mean, the shape of ``briefing eval --json``'s ``metrics``."""
-        out = {name: round(result.mean, 4) for name, result in self.metrics.items() if name != "verbatim"}
+        """Metric name -> mean, the shape of ``briefing eval --json``'s ``metrics``.
+
+        A baseline retrieves no passages, so it has no retrieval metrics.
+        """
+        out = {
+            name: round(result.mean, 4)
+            for name, result in self.metrics.items()
+            if name != "verbatim" and (self.retrieval or name not in RETRIEVAL_METRICS)
+        }
         out.update(
             {
                 "abstention_precision": round(self.abstention.precision, 4),
                 "abstention_recall": round(self.abstention.recall, 4),
                 "abstention_f1": round(self.abstention.f1, 4),
+                "false_abstention": round(self.abstention.false_positive_rate, 4),
                 "verbatim_rate": self.verbatim,
             }
         )
@@ -122,36 +153,88 @@ class EvalResult:
         kinds: dict[str, int] = {}
         for question in self.questions:
             kinds[question.kind] = kinds.get(question.kind, 0) + 1
+        if not self.retrieval:
+            return {
+                "system": self.system,
+                "metrics": self.summary(),
+                "abstention": self.abstention.to_dict(),
+                "extracts": self.extracts,
+                "settings": self.settings,
+                "seconds": round(self.seconds, 2),
+            }
         return {
             "gold_set": self.name,
+            "system": self.system,
             "mode": self.mode,
             "threshold": self.threshold,
+            "hit_rule": self.hit_rule,
             "questions": len(self.questions),
             "kinds": kinds,
             "extracts": self.extracts,
             "metrics": self.summary(),
+            "baselines": {b.system: b.to_dict() for b in self.baselines},
             "abstention": self.abstention.to_dict(),
             "unlocated_evidence": [f"{qid} quote {n}" for qid, n in self.unlocated()],
             "seconds": round(self.seconds, 2),
             "params": self.params,
+            "answer_models": self.answer_models,
             "per_question": [q.to_dict() for q in self.questions],
         }
 
 
 def _answer_at(index, question: str, threshold: float, filters, mode: str, params: AnswerParams = DEFAULT_PARAMS):
-    """The bot's answer at ``threshold`` (None when it abstains), its best-extract score and
-    whether the evidence check (key terms and answer type, independent of the threshold) passed.
+    """The bot's answer at ``threshold`` (None when it abstains), the question's answerability
+    (what the threshold is compared with) and True (kept for the report's evidence column).
 
     Retrieval runs once (:func:`briefing.answer.gather`); the decision is then taken at
     ``threshold`` exactly as ``answer()`` takes it.
     """
     evidence = gather(index, question, filters=filters, mode=mode, params=params)
-    supported = evidence.support() >= params.min_coverage
-    best = evidence.best_score if evidence.candidates else NO_SCORE
-    if not supported or best < threshold:
-        return None, best, supported
+    best = evidence.answerability if evidence.candidates else NO_SCORE
+    if best < threshold:
+        return None, best, True
     reply = decide(evidence, threshold=threshold)
-    return (None if reply.abstained else reply), best, supported
+    return (None if reply.abstained else reply), best, True
+
+
+def answer_model_files(folder: Path = ANSWER_MODELS) -> list[dict]:
+    """Name and sha256 of every answer model file (``answer/models/*.json``), recorded with each evaluation."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return [
+        {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+        for path in sorted(folder.glob("*.json"))
+        if path.is_file()
+    ]
+
+
+def extract_row(
+    gold: GoldQuestion,
+    spans: list[Span],
+    source: str,
+    doc_id: str,
+    char_start: int,
+    char_end: int,
+    text: str,
+    score: float,
+    *,
+    hit: str = "overlap",
+) -> dict:
+    """One scored extract: its span, whether it hits a gold quote (by ``hit``) and is verbatim."""
+    rule = quotes_contained if hit == "contain" else quotes_overlapped
+    row = {
+        "doc_id": doc_id,
+        "char_start": char_start,
+        "char_end": char_end,
+        "score": round(float(score), 4),
+        "text": text,
+        "hit": bool(rule(spans, doc_id, char_start, char_end)),
+        "verbatim": text == source[char_start:char_end],
+    }
+    if hit == "contain":
+        row["hit_anywhere"] = any(evidence.quote in text for evidence in gold.evidence)
+    return row
 
 
 def evaluate_question(
@@ -163,8 +246,11 @@ def evaluate_question(
     mode: str = "hybrid",
     locator: EvidenceLocator | None = None,
     params: AnswerParams = DEFAULT_PARAMS,
+    hit: str = "overlap",
 ) -> QuestionResult:
     """Retrieve, answer and score one gold question (see the module docstring)."""
+    if hit not in HIT_RULES:
+        raise ValueError(f"hit must be one of {', '.join(HIT_RULES)}")
     started = time.perf_counter()
     locator = locator or EvidenceLocator(index)
     spans, unlocated = locator.locate(gold)
@@ -180,15 +266,15 @@ def evaluate_question(
         hits = retrieve(
             index, gold.question, k=RETRIEVAL_DEPTH, filters=applied_filters(gold.question, filters), mode=mode
         )
-        passages = index.store.passages(hit.passage_id for hit in hits)
-        for hit in hits:
-            passage = passages[hit.passage_id]
+        passages = index.store.passages(found.passage_id for found in hits)
+        for found in hits:
+            passage = passages[found.passage_id]
             covered = quotes_overlapped(spans, passage.doc_id, passage.char_start, passage.char_end)
             result.passages.append(
                 {
-                    "passage_id": hit.passage_id,
-                    "doc_id": hit.doc_id,
-                    "score": round(float(hit.score), 4),
+                    "passage_id": found.passage_id,
+                    "doc_id": found.doc_id,
+                    "score": round(float(found.score), 4),
                     "quotes": sorted(covered),
                 }
             )
@@ -198,23 +284,26 @@ def evaluate_question(
     result.abstained = reply is None
     if not result.abstained:
         for extract in reply.extracts:
-            source = locator.text(extract.doc_id) or ""
             result.extracts.append(
-                {
-                    "doc_id": extract.doc_id,
-                    "char_start": extract.char_start,
-                    "char_end": extract.char_end,
-                    "score": round(float(extract.score), 4),
-                    "text": extract.text,
-                    "hit": bool(quotes_overlapped(spans, extract.doc_id, extract.char_start, extract.char_end)),
-                    "verbatim": extract.text == source[extract.char_start : extract.char_end],
-                }
+                extract_row(
+                    gold,
+                    spans,
+                    locator.text(extract.doc_id) or "",
+                    extract.doc_id,
+                    extract.char_start,
+                    extract.char_end,
+                    extract.text,
+                    extract.score,
+                    hit=hit,
+                )
             )
     result.seconds = time.perf_counter() - started
     return result
 
 
-def score(questions: list[QuestionResult]) -> tuple[dict[str, MetricResult], AbstentionScores, float, int]:
+def score(
+    questions: list[QuestionResult], *, hit: str = "overlap"
+) -> tuple[dict[str, MetricResult], AbstentionScores, float, int]:
     """Metrics of evaluated questions: (ranking metrics, abstention, verbatim rate, extract count)."""
     answerable = [q for q in questions if q.answerable]
     covers = {q.id: [frozenset(p["quotes"]) for p in q.passages] for q in answerable}
@@ -237,6 +326,10 @@ def score(questions: list[QuestionResult]) -> tuple[dict[str, MetricResult], Abs
     flags = {q.id: [e["hit"] for e in q.extracts] for q in answerable}
     metrics["hit@1"] = hit_at_k(flags, 1)
     metrics["hit@3"] = hit_at_k(flags, 3)
+    if hit == "contain":
+        anywhere = {q.id: [e.get("hit_anywhere", False) for e in q.extracts] for q in answerable}
+        for k in (1, 3):
+            metrics[f"hit@{k}_anywhere"] = MetricResult(f"hit@{k}_anywhere", hit_at_k(anywhere, k).per_query)
     abstention = abstention_scores({q.id: q.abstained for q in questions}, {q.id: not q.answerable for q in questions})
     verbatim = {q.id: [bool(e["verbatim"]) for e in q.extracts] for q in questions}
     metrics["verbatim"] = verbatim_rate(verbatim)
@@ -255,12 +348,14 @@ def evaluate(
     name: str = "gold",
     progress: Callable[[int, int, str], None] | None = None,
     params: AnswerParams = DEFAULT_PARAMS,
+    hit: str = "overlap",
 ) -> EvalResult:
     """Evaluate ``index`` on a gold set; returns metrics and the per-question breakdown.
 
     ``threshold`` defaults to ``params.threshold``; the result records ``params``.  Quotes
     that occur in no document are reported in ``EvalResult.unlocated()`` and
     left out of recall (a gold-set or corpus problem, not a retrieval one).
+    ``hit`` is ``overlap`` (gold sets) or ``contain`` (SQuAD; see the module docstring).
     """
     threshold = params.threshold if threshold is None else threshold
     started = time.perf_counter()
@@ -269,12 +364,12 @@ def evaluate(
     for number, gold in enumerate(questions, start=1):
         results.append(
             evaluate_question(
-                index, gold, threshold=threshold, filters=filters, mode=mode, locator=locator, params=params
+                index, gold, threshold=threshold, filters=filters, mode=mode, locator=locator, params=params, hit=hit
             )
         )
         if progress:
             progress(number, len(questions), gold.id)
-    metrics, abstention, verbatim, extracts = score(results)
+    metrics, abstention, verbatim, extracts = score(results, hit=hit)
     return EvalResult(
         name,
         threshold,
@@ -286,4 +381,73 @@ def evaluate(
         extracts,
         time.perf_counter() - started,
         replace(params, threshold=threshold).to_dict(),
+        hit_rule=hit,
+        answer_models=answer_model_files(),
+    )
+
+
+def evaluate_baseline(
+    index,
+    questions: list[GoldQuestion],
+    baseline: str,
+    *,
+    bank: SentenceBank | None = None,
+    name: str = "gold",
+    hit: str = "overlap",
+    dense_weight: float = BASELINE_DENSE_WEIGHT,
+    vectors: dict[str, object] | None = None,
+) -> EvalResult:
+    """Score a plain baseline (:mod:`.baselines`) on a gold set: extracts only, it never abstains.
+
+    ``bank`` (every sentence of the index, built when not given) and ``vectors``
+    (question -> vector) can be shared between baselines.
+    """
+    if hit not in HIT_RULES:
+        raise ValueError(f"hit must be one of {', '.join(HIT_RULES)}")
+    started = time.perf_counter()
+    bank = bank or SentenceBank(index)
+    vectors = {} if vectors is None else vectors
+    locator = EvidenceLocator(index)
+    results = []
+    for gold in questions:
+        began = time.perf_counter()
+        spans, unlocated = locator.locate(gold)
+        result = QuestionResult(gold.id, gold.kind, gold.question, len(gold.evidence), unlocated)
+        if gold.question not in vectors:
+            vectors[gold.question] = index.encode_query(gold.question)
+        for item in baseline_extracts(bank, baseline, gold.question, vectors[gold.question], dense_weight=dense_weight):
+            result.extracts.append(
+                extract_row(
+                    gold,
+                    spans,
+                    locator.text(item["doc_id"]) or "",
+                    item["doc_id"],
+                    item["char_start"],
+                    item["char_end"],
+                    item["text"],
+                    item["score"],
+                    hit=hit,
+                )
+            )
+        result.best_score = result.extracts[0]["score"] if result.extracts else NO_SCORE
+        result.abstained = False  # a baseline has no threshold: it always answers
+        result.seconds = time.perf_counter() - began
+        results.append(result)
+    metrics, abstention, verbatim, extracts = score(results, hit=hit)
+    settings = {"sentences": len(bank), "vectors": bank.source, "top": len(results[0].extracts) if results else 0}
+    if baseline == "hybrid-sentence":
+        settings["dense_weight"] = dense_weight
+    return EvalResult(
+        name,
+        -1.0,
+        baseline,
+        results,
+        metrics,
+        abstention,
+        verbatim,
+        extracts,
+        time.perf_counter() - started,
+        system=baseline,
+        hit_rule=hit,
+        settings=settings,
     )
