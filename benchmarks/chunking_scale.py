@@ -61,6 +61,8 @@ def measure(kind: str, megabytes: float) -> dict:
     chunks = chunk_document(document, embedder.count_tokens, ChunkingParams())
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert all(0 <= c.char_start < c.char_end <= len(text) for c in chunks)
+    assert all(a.char_start <= b.char_start for a, b in zip(chunks, chunks[1:]))
     assert all(document.text[c.char_start : c.char_end].strip() for c in chunks)
     return {
         "kind": kind,

@@ -136,7 +136,7 @@ def _cut_long_sentence(
     ``max_tokens // 2`` words, counted in batches; a run that does not fit is halved until it
     does (a single word always stands alone), so the cost is linear in the sentence's length.
     """
-    words = [(span[0] + m.start(), span[0] + m.end()) for m in _WORD.finditer(text, span[0], span[1])]
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text, span[0], span[1])]  # absolute offsets
     size = max(1, max_tokens // 2)
     pending = [(first, min(first + size, len(words))) for first in range(0, len(words), size)]
     done: list[tuple[int, int, int]] = []  # (first word, end word, tokens)

@@ -38,6 +38,6 @@ def megabytes(size: float) -> str:
 def over_limit(size: int, limit: int, what: str) -> str:
     """The reason given for a document over the limit, naming the two ways to change it."""
     return (
-        f"{what} {megabytes(size)} is over the {megabytes(limit)} document size limit "
+        f"{what} {megabytes(size)}, over the {megabytes(limit)} document size limit "
         f"(raise it with --max-document-mb or {MAX_DOCUMENT_ENV})"
     )
