@@ -1,7 +1,8 @@
 """Reading the corpus folder into :class:`Document` records.
 
 Supported inputs: ``.md``/``.txt`` (optional YAML front matter), ``.html``/``.htm``
-(main text via trafilatura), ``.pdf`` (text via pypdf, page offsets kept) and
+(main text via trafilatura), ``.pdf`` (text via pypdf, page offsets kept), ``.docx``
+(paragraphs via python-docx), ``.eml`` e-mails (body and readable attachments) and
 ``.jsonl`` collections (one document per line).  A file that cannot be read
 raises :class:`CorpusError` with the reason; :func:`load_corpus` turns those into
 warnings and goes on with the rest.
@@ -16,13 +17,15 @@ from ..errors import CorpusError
 from ..records import Document
 from .collection import read_jsonl_records
 from .documents import SkippedFile, date_from_filename, document_sha256, file_sha256, normalise_date
+from .docx import DOCX_EXTENSIONS, read_docx
+from .eml import EML_EXTENSIONS, read_eml
 from .html import HTML_EXTENSIONS, read_html
 from .limits import MAX_DOCUMENT_ENV, max_document_bytes, over_limit
 from .pdf import read_pdf
 from .text import TEXT_EXTENSIONS, read_text
 from .walk import os_reason, shown_path, walk_corpus
 
-SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | {".pdf", ".jsonl"}
+SUPPORTED_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | DOCX_EXTENSIONS | EML_EXTENSIONS | {".pdf", ".jsonl"}
 
 __all__ = [
     "MAX_DOCUMENT_ENV",
@@ -103,6 +106,10 @@ def _read_by_type(path: Path, relative: str, suffix: str, limit: int) -> tuple[l
         return read_html(path, relative), []
     if suffix == ".pdf":
         return read_pdf(path, relative), []
+    if suffix in DOCX_EXTENSIONS:
+        return read_docx(path, relative), []
+    if suffix in EML_EXTENSIONS:
+        return read_eml(path, relative), []
     documents: list[Document] = []
     skipped: list[SkippedFile] = []
     for item in read_jsonl_records(path, relative, max_bytes=limit):
