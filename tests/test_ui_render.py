@@ -100,6 +100,37 @@ def test_timeline_and_filters_headers():
     assert 'data-turn="3" data-extract="1"' in html
 
 
+def test_no_timeline_header_when_every_date_is_the_same():
+    extracts = (_extract("A said no."), _extract("B said yes.", citation=2, doc_id="b.md"))
+    html = render_answer(Answer("q", False, "", extracts=extracts, timeline=True), 0)
+    assert phrases.TIMELINE_HEADER not in html
+    assert html.count("<blockquote>") == 2
+
+
+def test_one_caption_per_document_with_its_extracts_beneath():
+    extracts = (
+        _extract("First from one.", speaker="MR PRICE"),
+        _extract("Only from two.", citation=2, doc_id="two.md", title="Two", speaker="MS PSAKI"),
+        _extract("Second from one.", speaker="QUESTION"),
+    )
+    html = render_answer(Answer("q", False, "", extracts=extracts), 0)
+    assert html.count("<figcaption>") == 2 and html.count('<span class="bf-title">') == 2
+    one, two = html.split('<figure class="bf-doc"')[1:]
+    assert "First from one." in one and "Second from one." in one and "Only from two." in two
+    # each extract keeps its own citation button pointing at its position in the answer
+    assert 'data-extract="0"' in one and 'data-extract="2"' in one and 'data-extract="1"' in two
+    # speakers differ inside document one: each extract names its speaker; document two's is in the caption
+    assert '<span class="bf-extract-speaker">MR PRICE</span>' in one and "QUESTION" in one
+    assert '<span class="bf-speaker">MS PSAKI</span>' in two
+
+
+def test_status_has_no_sources_row_without_known_sources():
+    from briefing.ui.render import render_status
+
+    assert "Sources" not in render_status({"documents": 1, "passages": 3}, sources=0)
+    assert "<dt>Sources</dt><dd>2</dd>" in render_status({"documents": 3, "passages": 9}, sources=2)
+
+
 def test_source_view_marks_the_extract_and_says_where():
     text = "First paragraph.\n\nSecond one. The key sentence.\n\nThird <script>x</script> paragraph."
     start = text.index("The key sentence.")

@@ -15,13 +15,13 @@ import os
 import sys
 from pathlib import Path
 
+from . import phrases
 from .answer import DEFAULT_THRESHOLD, answer
 from .cli_common import add_filter_args, log
 from .cli_common import filters_from_args as filters_from_args
 from .corpus.limits import DEFAULT_MAX_DOCUMENT_MB, MAX_DOCUMENT_ENV, max_document_bytes
 from .errors import BriefingError, UsageError
-from .evaluation.cli import add_eval_parser, run_eval
-from .index import build_index, load_index
+from .index.load import load_index
 
 # Read by huggingface_hub and transformers when the model first loads (they are imported lazily).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -29,7 +29,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="briefing", description="Cited-extract answers from diplomatic briefings.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -45,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sentence-transformers[onnx], see README",
     )
     index.add_argument("--json", action="store_true", help="print the build report as JSON")
+    index.add_argument("--verbose", action="store_true", help="show the model's loading bars")
     index.add_argument(
         "--max-document-mb",
         type=float,
@@ -58,10 +59,24 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
     ask.add_argument("--model", help="the model folder, if it moved since the build")
     ask.add_argument("--threshold", type=float, help="abstention threshold (default: the calibrated one)")
+    ask.add_argument(
+        "--format",
+        choices=("text", "md", "docx"),
+        help="text (default): plain text; md or docx: one brief of every answer (docx needs --output)",
+    )
+    ask.add_argument("--output", type=Path, metavar="FILE", help="write the brief to FILE (format from its extension)")
+    ask.add_argument("--verbose", action="store_true", help="show the model's loading bars")
     add_filter_args(ask)
     ask.add_argument("question", nargs="+", help="the question; a lone '-' reads one question a line from stdin")
 
-    add_eval_parser(commands)
+    if argv is not None and argv[:1] == ["ask"]:
+        # `ask` never evaluates: a placeholder keeps `eval` in the command list without importing
+        # the evaluation package (cold start of `briefing ask`, see docs/benchmarks.md).
+        commands.add_parser("eval", help="evaluate retrieval and answers (see `briefing eval -h`)")
+    else:
+        from .evaluation.cli import add_eval_parser
+
+        add_eval_parser(commands)
 
     serve = commands.add_parser("serve", help="update the index, then serve the chat UI")
     serve.add_argument("--corpus", type=Path, default=Path("corpus"))
@@ -86,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_index(args) -> int:
+    from .index.build import build_index  # lazy: corpus readers and the sentence splitter, not needed by `ask`
+
     report = build_index(
         args.corpus,
         args.index,
@@ -114,12 +131,32 @@ def _questions(words: list[str]) -> list[str]:
     return [question]
 
 
+def _brief_format(args) -> str | None:
+    """ "md" or "docx" when the answers make a brief (--format, or --output's extension), else None."""
+    fmt = args.format
+    if fmt is None and args.output is not None:
+        fmt = {".md": "md", ".markdown": "md", ".docx": "docx"}.get(args.output.suffix.lower())
+        if fmt is None:
+            raise UsageError(f"--output {args.output}: say --format md or --format docx (or use .md / .docx)")
+    if fmt == "text":
+        if args.output is not None:
+            raise UsageError("--output writes a brief: use --format md or --format docx")
+        return None
+    if fmt is not None and args.json:
+        raise UsageError("--json prints answers; leave it out to write a brief")
+    if fmt == "docx" and args.output is None:
+        raise UsageError("--format docx needs --output FILE.docx")
+    return fmt
+
+
 def _run_ask(args) -> int:
     if args.top < 1:
         raise UsageError("--top must be at least 1")
+    brief_format = _brief_format(args)
     questions = _questions(args.question)
     index = load_index(args.index, model_path=args.model)
     filters = filters_from_args(args)
+    replies = []
     for question in questions:
         reply = answer(
             index,
@@ -128,11 +165,54 @@ def _run_ask(args) -> int:
             filters=filters or None,
             threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold,
         )
-        if args.json:
+        if brief_format:
+            replies.append(reply)
+        elif args.json:
             print(json.dumps(reply.to_json_dict(), ensure_ascii=False), flush=True)
         else:
-            print(f"Q: {question}\n{reply.answer}\n", flush=True)
+            print(f"Q: {question}\n{_plain_text(reply)}\n", flush=True)
+    if brief_format:
+        from .brief import brief_markdown, write_brief
+
+        if args.output is None:
+            sys.stdout.write(brief_markdown(replies))
+        else:
+            write_brief(replies, args.output, fmt=brief_format)
+            print(f"brief of {len(replies)} answer(s) written to {args.output}", file=sys.stderr)
     return 0
+
+
+def _plain_text(reply) -> str:
+    """The answer as plain text (no markdown escapes): :func:`briefing.answer.render.render_text`
+    when the answer package has it, else one caption per document with its quotes beneath."""
+    try:
+        from .answer.render import render_text  # type: ignore[attr-defined]
+    except ImportError:  # an answer package without render_text
+        render_text = None
+    if render_text is not None:
+        from .answer.retrieve import Filters
+
+        filters = Filters(**reply.filters) if reply.filters else None
+        extra = {"strength": reply.strength} if getattr(reply, "strength", None) else {}
+        return render_text(list(reply.extracts), timeline=reply.timeline, filters=filters, **extra)
+    if reply.abstained or not reply.extracts:
+        return phrases.NO_ANSWER
+    lines: list[str] = []
+    if reply.filters:
+        filters = reply.filters
+        lines.append(phrases.filter_phrase(filters.get("since"), filters.get("until"), filters.get("source")))
+    if reply.timeline and len({e.date for e in reply.extracts}) > 1:
+        lines.append(phrases.TIMELINE_HEADER)
+    previous = None
+    for extract in reply.extracts:
+        if extract.doc_id != previous:
+            meta = [extract.title or phrases.UNTITLED, extract.date or phrases.DATE_UNKNOWN]
+            meta += [extract.source or phrases.SOURCE_UNKNOWN, extract.doc_id]
+            lines += ["", f"[{extract.citation}] " + " — ".join(meta)]
+            previous = extract.doc_id
+        speaker = f"{extract.speaker}: " if extract.speaker else ""
+        lines.append(f"    {speaker}“{' '.join(extract.text.split())}”")
+    return "\n".join(lines).strip("\n")
 
 
 def _run_serve(args) -> int:
@@ -153,11 +233,30 @@ def _run_serve(args) -> int:
     return 0
 
 
+def _run_eval(args) -> int:
+    from .evaluation.cli import run_eval  # lazy: see build_parser
+
+    return run_eval(args)
+
+
+def _quiet_model_loading() -> None:
+    """No "Loading weights" bars from huggingface_hub/transformers (``--verbose`` keeps them)."""
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    for name in ("huggingface_hub.utils", "transformers.utils.logging"):
+        module = sys.modules.get(name)  # already imported: tell it directly
+        disable = getattr(module, "disable_progress_bars", None) or getattr(module, "disable_progress_bar", None)
+        if disable is not None:
+            disable()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``briefing`` console command; returns the exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
-    runners = {"index": _run_index, "ask": _run_ask, "serve": _run_serve, "eval": run_eval}
+    if not getattr(args, "verbose", False):
+        _quiet_model_loading()
+    runners = {"index": _run_index, "ask": _run_ask, "serve": _run_serve, "eval": _run_eval}
     try:
         return runners[args.command](args)
     except BriefingError as error:

@@ -14,6 +14,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,19 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    """One row of :meth:`Store.document_list`: an indexed document's metadata and passage count."""
+
+    doc_id: str
+    path: str
+    title: str | None
+    date: str | None
+    source: str | None
+    url: str | None
+    passages: int
 
 
 class Store:
@@ -243,8 +257,11 @@ class Store:
         params: list = [match_query]
         if since or until or source:
             where, filter_params = _filter_sql(since, until, source)
+            # "+rowid": without the unary plus SQLite hands the IN list to FTS5 as rowid lookups and
+            # FTS5 evaluates the MATCH once per allowed passage (0.7 s at 13k passages, growing with
+            # the filter's width); with it, the MATCH runs once and the list only filters its rows.
             sql += (
-                " AND rowid IN (SELECT p.passage_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
+                " AND +rowid IN (SELECT p.passage_id FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
                 f"WHERE {where})"
             )
             params.extend(filter_params)
@@ -279,6 +296,15 @@ class Store:
         return [
             row[0] for row in self._rows("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL ORDER BY 1")
         ]
+
+    def document_list(self) -> list[DocumentSummary]:
+        """Every indexed document with its passage count, ordered by date (undated last), then title."""
+        rows = self._rows(
+            "SELECT d.doc_id, d.path, d.title, d.date, d.source, d.url, count(p.passage_id) "
+            "FROM documents d LEFT JOIN passages p ON p.doc_id = d.doc_id GROUP BY d.doc_id "
+            "ORDER BY d.date IS NULL, d.date, d.title, d.doc_id"
+        )
+        return [DocumentSummary(*row) for row in rows]
 
     def passage_ids(self) -> list[int]:
         """Every passage id, in increasing order."""

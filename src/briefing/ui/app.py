@@ -16,7 +16,11 @@ The CSS and JavaScript are real files in ``assets/`` (package data).
 from __future__ import annotations
 
 import re
+import tempfile
+import time
+import uuid
 from functools import cache
+from html import escape
 from importlib.resources import files
 from pathlib import Path
 
@@ -24,10 +28,12 @@ import gradio as gr
 
 from ..answer import answer
 from ..answer.retrieve import Filters
+from ..brief import write_brief
 from ..corpus import SUPPORTED_EXTENSIONS
 from ..dates import normalise_date, period_bounds
 from ..errors import BadDateError
 from ..index.load import Index
+from . import documents as doc_panel
 from . import memory
 from . import render as ui_render
 from .auth import Throttled
@@ -45,13 +51,18 @@ STATE_SESSIONS = 1000
 DEFAULT_TOP = 5
 MAX_TOP = 10
 ALL_SOURCES = "All sources"
+# Questions the demo corpus answers well.  No follow-up ("and what did Turkey say?") here: it
+# would be offered before any question, when nothing can be followed up.
 EXAMPLES = [
-    "Did the US position change?",
-    "What did the State Department urge Turkey to do?",
-    "Why did Washington impose sanctions on Ankara?",
-    "What did Turkey propose?",
-    "and what did Turkey say?",  # a follow-up: ask it after another question
+    "Did the US position on Turkey's S-400 purchase change?",
+    "Has the US stance on a Turkish offensive in northern Syria changed?",
+    "What did Price say about CAATSA and the S400?",
+    "Why did Blinken thank Turkey for the Montreux Convention?",
+    "What did the State Department say about Cyprus reunification in 2022?",
+    "How much security assistance has the US given Ukraine since February 24?",
 ]
+BRIEF_KEEP_S = 3600  # exported briefs are temporary files, removed an hour after they were written
+_BRIEF_DIR: Path | None = None
 
 
 # --- handlers -------------------------------------------------------------------
@@ -87,6 +98,29 @@ def _status_html(index: Index) -> str:
     return ui_render.render_status(index.status(), sources=len(index.store.sources()))
 
 
+def _brief_files(turns: list[dict]) -> tuple[Path, Path]:
+    """The conversation's answers written as a Markdown and a Word brief, in a temporary folder."""
+    global _BRIEF_DIR
+    if _BRIEF_DIR is None or not _BRIEF_DIR.is_dir():
+        _BRIEF_DIR = Path(tempfile.mkdtemp(prefix="briefing-briefs-"))
+    for old in _BRIEF_DIR.iterdir():
+        if time.time() - old.stat().st_mtime > BRIEF_KEEP_S:
+            old.unlink(missing_ok=True)
+    folder = _BRIEF_DIR / uuid.uuid4().hex
+    folder.mkdir()
+    answers = [turn["answer"] for turn in turns]
+    return write_brief(answers, folder / "brief.md"), write_brief(answers, folder / "brief.docx")
+
+
+def _toast(outcome) -> None:
+    """The result of an upload or removal as a toast where the user is looking (text, escaped)."""
+    if outcome.busy:
+        gr.Warning(escape(outcome.lines[0]))
+        return
+    text = "<br>".join(escape(line) for line in outcome.lines)
+    (gr.Info if outcome.ok else gr.Warning)(text)
+
+
 def build_app(holder: IndexHolder) -> gr.Blocks:
     """The Gradio Blocks app answering from ``holder``; launch it with :func:`launch`."""
 
@@ -116,7 +150,49 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
         return ui_render.render_source(holder.index.store.document(extract.doc_id), extract)
 
     def clear():
-        return ui_render.render_transcript([]), [], ui_render.render_source(None, None)
+        return (
+            ui_render.render_transcript([]),
+            [],
+            ui_render.render_source(None, None),
+            gr.update(value=None, interactive=False),
+            gr.update(value=None, interactive=False),
+        )
+
+    def update_brief(turns):
+        if not turns:
+            return gr.update(value=None, interactive=False), gr.update(value=None, interactive=False)
+        markdown, word = _brief_files(turns)
+        return gr.update(value=str(markdown), interactive=True), gr.update(value=str(word), interactive=True)
+
+    def list_documents(query):
+        return doc_panel.render_documents(holder.index.store.document_list(), query or "")
+
+    def ask_removal(evt: gr.EventData):
+        doc_id = str((getattr(evt, "_data", None) or {}).get("doc") or "")
+        summary = doc_panel.find(holder, doc_id) if doc_id else None
+        question = doc_panel.removal_question(summary, doc_id)
+        return question, (doc_id if summary else ""), gr.update(visible=summary is not None)
+
+    def cancel_removal():
+        return "", "", gr.update(visible=False)
+
+    def confirm_removal(doc_id, query):
+        if not doc_id:
+            return "", "", gr.update(visible=False), gr.skip(), gr.skip(), gr.skip()
+        outcome = doc_panel.remove_and_rebuild(holder, doc_id)
+        _toast(outcome)
+        messages = ui_render.render_messages(outcome.lines, ok=outcome.ok)
+        if not outcome.rebuilt:
+            return messages, "", gr.update(visible=False), gr.skip(), gr.skip(), gr.skip()
+        index = holder.index
+        return (
+            messages,
+            "",
+            gr.update(visible=False),
+            list_documents(query),
+            _status_html(index),
+            gr.update(choices=_source_choices(index)),
+        )
 
     def add_documents(files, progress=gr.Progress()):  # noqa: B008  (Gradio injects the tracker this way)
         paths = [Path(item if isinstance(item, str) else getattr(item, "name", item)) for item in (files or []) if item]
@@ -127,6 +203,7 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
         outcome = add_and_rebuild(
             holder, paths, started=lambda: progress(0, desc="Checking the corpus…"), progress=on_progress
         )
+        _toast(outcome)
         messages = ui_render.render_messages(outcome.lines, ok=outcome.ok)
         if outcome.busy:
             return messages, gr.skip(), gr.skip(), gr.skip()
@@ -155,6 +232,7 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
             gr.HTML('<h3 class="bf-side-title">Index</h3>')
             status = gr.HTML(_status_html(holder.index), label="Index status", elem_id="bf-status")
             gr.HTML('<h3 class="bf-side-title">Add documents</h3>')
+            upload_log = gr.HTML("", label="Messages", elem_id="bf-upload-log")  # on top, where the user looks
             uploads = gr.File(
                 label=f"Files ({' '.join(sorted(SUPPORTED_EXTENSIONS))}, up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB)",
                 file_count="multiple",
@@ -163,7 +241,6 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
                 height=120,
             )
             rebuild = gr.Button("Add and rebuild index", variant="secondary", elem_id="bf-rebuild")
-            upload_log = gr.HTML("", label="Messages", elem_id="bf-upload-log")
 
         gr.HTML(
             '<header class="bf-header"><h1>Briefing</h1>'
@@ -195,6 +272,13 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
                     clear_button = gr.Button(
                         "New chat", variant="secondary", scale=1, min_width=120, elem_id="bf-clear"
                     )
+                with gr.Row(elem_id="bf-brief-row"):
+                    brief_md = gr.DownloadButton(
+                        "Download brief (.md)", interactive=False, size="sm", elem_id="bf-brief-md"
+                    )
+                    brief_docx = gr.DownloadButton(
+                        "Download brief (.docx)", interactive=False, size="sm", elem_id="bf-brief-docx"
+                    )
                 gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Examples")
             with gr.Column(scale=2, min_width=340):
                 source_view = gr.HTML(
@@ -205,12 +289,50 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
                     js_on_load=script("source-view"),
                 )
 
+        with gr.Accordion("Documents in the index", open=False, elem_id="bf-documents"):
+            doc_search = gr.Textbox(
+                show_label=False,
+                placeholder="Search titles, dates, sources and files…",
+                max_lines=1,
+                elem_id="bf-doc-search",
+            )
+            pending_removal = gr.State("")
+            with gr.Row(visible=False, elem_id="bf-remove-row") as remove_row:
+                remove_question = gr.HTML("", elem_id="bf-remove-question")
+                confirm_remove = gr.Button("Remove", variant="stop", scale=0, min_width=100, elem_id="bf-remove-yes")
+                cancel_remove = gr.Button("Cancel", scale=0, min_width=100, elem_id="bf-remove-no")
+            remove_log = gr.HTML("", elem_id="bf-remove-log")
+            documents = gr.HTML(
+                doc_panel.render_documents(holder.index.store.document_list()),
+                elem_id="bf-docs",
+                max_height=520,
+                js_on_load=script("documents"),
+            )
+
         chat_inputs = [question, turns, since, until, source, top]
         chat_outputs = [transcript, turns, question]
-        question.submit(respond, chat_inputs, chat_outputs, api_name="chat", show_progress="hidden")
-        ask.click(respond, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden")
+        brief_outputs = [brief_md, brief_docx]
+        question.submit(respond, chat_inputs, chat_outputs, api_name="chat", show_progress="hidden").then(
+            update_brief, [turns], brief_outputs, api_visibility="private", show_progress="hidden"
+        )
+        ask.click(respond, chat_inputs, chat_outputs, api_visibility="private", show_progress="hidden").then(
+            update_brief, [turns], brief_outputs, api_visibility="private", show_progress="hidden"
+        )
         transcript.cite(show_source, [turns], [source_view], api_visibility="private", show_progress="hidden")
-        clear_button.click(clear, None, [transcript, turns, source_view], api_visibility="private")
+        clear_button.click(clear, None, [transcript, turns, source_view, *brief_outputs], api_visibility="private")
+        doc_search.change(list_documents, [doc_search], [documents], api_visibility="private", show_progress="hidden")
+        documents.remove(ask_removal, None, [remove_question, pending_removal, remove_row], api_visibility="private")
+        cancel_remove.click(
+            cancel_removal, None, [remove_question, pending_removal, remove_row], api_visibility="private"
+        )
+        confirm_remove.click(
+            confirm_removal,
+            [pending_removal, doc_search],
+            [remove_log, pending_removal, remove_row, documents, status, source],
+            api_visibility="private",
+            concurrency_limit=1,
+            concurrency_id="rebuild",
+        )
         rebuild.click(
             add_documents,
             [uploads],
@@ -218,8 +340,10 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
             api_name="add_documents",
             concurrency_limit=1,
             concurrency_id="rebuild",
+        ).then(list_documents, [doc_search], [documents], api_visibility="private", show_progress="hidden")
+        demo.load(refresh_controls, None, [status, source], api_visibility="private", show_progress="hidden").then(
+            list_documents, [doc_search], [documents], api_visibility="private", show_progress="hidden"
         )
-        demo.load(refresh_controls, None, [status, source], api_visibility="private", show_progress="hidden")
     return demo
 
 

@@ -53,26 +53,73 @@ def _safe_url(url: str | None) -> str | None:
     return url.strip()
 
 
-def citation_meta(extract: Extract) -> list[tuple[str, str]]:
-    """(css class, text) parts of a citation: title, date, source and speaker."""
+def citation_meta(extract: Extract, *, speaker: bool = True) -> list[tuple[str, str]]:
+    """(css class, text) parts of a citation: title, date, source and (optionally) speaker."""
     parts = [
         ("bf-title", extract.title or phrases.UNTITLED),
         ("bf-date", extract.date or phrases.DATE_UNKNOWN),
         ("bf-src", extract.source or phrases.SOURCE_UNKNOWN),
     ]
-    if extract.speaker:
+    if speaker and extract.speaker:
         parts.append(("bf-speaker", extract.speaker))
     return parts
 
 
-def render_answer(reply: Answer, turn: int) -> str:
-    """One answer as HTML: filter and timeline headers, quoted extracts, clickable citations.
+def group_by_document(extracts, *, timeline: bool) -> list[list[tuple[int, Extract]]]:
+    """(position, extract) pairs grouped per document: one caption, its extracts beneath.
 
-    An abstention is the fixed message ``phrases.NO_ANSWER`` and nothing else.
+    A timeline keeps its date order and groups consecutive extracts of one document; other
+    answers group every extract of a document under its first appearance (citation order).
+    """
+    groups: list[list[tuple[int, Extract]]] = []
+    by_citation: dict[int, list[tuple[int, Extract]]] = {}
+    for position, extract in enumerate(extracts):
+        if timeline:
+            if groups and groups[-1][0][1].citation == extract.citation:
+                groups[-1].append((position, extract))
+            else:
+                groups.append([(position, extract)])
+        elif extract.citation in by_citation:
+            by_citation[extract.citation].append((position, extract))
+        else:
+            by_citation[extract.citation] = [(position, extract)]
+            groups.append(by_citation[extract.citation])
+    return groups
+
+
+def dates_differ(extracts) -> bool:
+    """True when the extracts carry more than one date (only then is a timeline header useful)."""
+    return len({extract.date for extract in extracts}) > 1
+
+
+def _one_speaker(group: list[tuple[int, Extract]]) -> str | None:
+    speakers = {extract.speaker for _, extract in group}
+    return speakers.pop() if len(speakers) == 1 else None
+
+
+def _cite_button(extract: Extract, turn: int, position: int) -> str:
+    return (
+        f'<button type="button" class="bf-cite" data-turn="{turn}" data-extract="{position}" '
+        f'title="Open in the source view" aria-label="Citation {extract.citation}: open in the source view">'
+        f"[{extract.citation}]</button>"
+    )
+
+
+def render_answer(reply: Answer, turn: int) -> str:
+    """One answer as HTML: filter and timeline headers, then one caption per document (title,
+    date, source, speaker) with that document's quoted extracts beneath, each with its [n].
+
+    The timeline header shows only when the dates differ.  An abstention is the fixed
+    message ``phrases.NO_ANSWER`` and nothing else.
     """
     if reply.abstained or not reply.extracts:
         return f'<div class="bf-answer bf-abstained"><p class="bf-no-answer">{_text(phrases.NO_ANSWER)}</p></div>'
     out = ['<div class="bf-answer">']
+    strength = getattr(reply, "strength", None)  # the evidence label, where the answer package gives one
+    if strength and hasattr(phrases, "strength_phrase"):
+        out.append(
+            f'<p class="bf-strength bf-strength-{_text(strength)}">{_text(phrases.strength_phrase(strength))}</p>'
+        )
     if reply.filters:
         filters = reply.filters
         out.append(
@@ -80,24 +127,31 @@ def render_answer(reply: Answer, turn: int) -> str:
             + _text(phrases.filter_phrase(filters.get("since"), filters.get("until"), filters.get("source")))
             + "</p>"
         )
-    if reply.timeline:
+    timeline = reply.timeline and dates_differ(reply.extracts)
+    if timeline:
         out.append(f'<p class="bf-timeline-header">{_text(phrases.TIMELINE_HEADER)}</p>')
-    for position, extract in enumerate(reply.extracts):
-        out.append(f'<figure class="bf-extract{" bf-timeline" if reply.timeline else ""}">')
-        if reply.timeline:
+    for group in group_by_document(reply.extracts, timeline=reply.timeline):
+        first = group[0][1]
+        speaker = _one_speaker(group)
+        out.append(f'<figure class="bf-doc{" bf-timeline" if timeline else ""}" data-citation="{first.citation}">')
+        if timeline:
             out.append(
                 '<div class="bf-when">'
-                f'<span class="bf-when-date">{_text(extract.date or phrases.DATE_UNKNOWN)}</span>'
-                + (f'<span class="bf-when-speaker">{_text(extract.speaker)}</span>' if extract.speaker else "")
+                f'<span class="bf-when-date">{_text(first.date or phrases.DATE_UNKNOWN)}</span>'
+                + (f'<span class="bf-when-speaker">{_text(speaker)}</span>' if speaker else "")
                 + "</div>"
             )
-        out.append(f"<blockquote>{_text(extract.text)}</blockquote>")
-        meta = " ".join(f'<span class="{cls}">{_text(value)}</span>' for cls, value in citation_meta(extract))
-        out.append(
-            f'<figcaption><button type="button" class="bf-cite" data-turn="{turn}" data-extract="{position}" '
-            f'title="Open in the source view" aria-label="Citation {extract.citation}: open in the source view">'
-            f"[{extract.citation}]</button> {meta}</figcaption>"
-        )
+        meta = citation_meta(first, speaker=False) + ([("bf-speaker", speaker)] if speaker else [])
+        caption = " ".join(f'<span class="{cls}">{_text(value)}</span>' for cls, value in meta)
+        out.append(f'<figcaption><span class="bf-doc-num">[{first.citation}]</span> {caption}</figcaption>')
+        for position, extract in group:
+            label = ""
+            if extract.speaker and not speaker:
+                label = f'<span class="bf-extract-speaker">{_text(extract.speaker)}</span>'
+            out.append(
+                f'<div class="bf-extract">{label}<blockquote>{_text(extract.text)}</blockquote>'
+                f"{_cite_button(extract, turn, position)}</div>"
+            )
         out.append("</figure>")
     out.append("</div>")
     return "".join(out)
@@ -233,7 +287,7 @@ def render_status(status: dict, *, sources: int | None = None) -> str:
         ("Model", model.split("@", 1)[0]),
         ("Last build", str(status.get("built_at", "")).replace("T", " ").replace("+00:00", " UTC")),
     ]
-    if sources is not None:
+    if sources:  # documents of unknown source are not a source; no "Sources 0"
         rows.insert(2, ("Sources", f"{sources:,}"))
     cells = []
     for label, value in rows:

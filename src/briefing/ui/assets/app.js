@@ -28,3 +28,12 @@ watch('value', () => {
   const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
   box.scrollTop += offset - box.clientHeight / 3;
 });
+
+// == documents ==
+// A click on a document's "Remove" asks the server to confirm the removal (nothing is removed yet).
+element.addEventListener('click', (event) => {
+  const target = event.target.closest('button.bf-remove[data-doc]');
+  if (!target || !element.contains(target)) return;
+  event.preventDefault();
+  trigger('remove', {doc: target.dataset.doc});
+});
