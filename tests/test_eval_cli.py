@@ -31,6 +31,7 @@ def test_eval_json_report_and_calibrate(seed_index_dir, small_gold, tmp_path, ca
             str(seed_index_dir / "index"),
             "--questions",
             str(small_gold),
+            "--allow-extra-documents",  # whatever else the seed index fixture holds beside the article
             "--json",
             "--calibrate",
             "--report",
@@ -58,6 +59,7 @@ def test_eval_table_on_the_terminal(seed_index_dir, small_gold, capsys):
                 str(seed_index_dir / "index"),
                 "--questions",
                 str(small_gold),
+                "--allow-extra-documents",
                 "--calibrate",
                 "--mode",
                 "dense",
