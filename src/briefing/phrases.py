@@ -20,3 +20,14 @@ def filter_phrase(since: str | None, until: str | None, source: str | None) -> s
     if source:
         parts.append(f"source “{source}”")
     return FILTER_HEADER.format(what=", ".join(parts))
+
+
+STRENGTH = {
+    "strong": "Evidence: strong — the first extract closely matches the question.",
+    "partial": "Evidence: partial — the extracts are related to the question; check whether they answer it.",
+}
+
+
+def strength_phrase(strength: str) -> str:
+    """The fixed label for how strong the evidence is ("strong" or "partial")."""
+    return STRENGTH[strength]

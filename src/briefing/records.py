@@ -127,6 +127,7 @@ class Answer(_Record):
     extracts: tuple[Extract, ...] = ()
     timeline: bool = False
     filters: dict[str, str] = field(default_factory=dict)
+    strength: str | None = None  # "strong" or "partial" evidence (phrases.STRENGTH); None when abstaining
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``briefing ask --json`` shape."""
@@ -153,6 +154,8 @@ class Answer(_Record):
                 for e in self.extracts
             ],
         }
+        if self.strength:
+            out["strength"] = self.strength
         if self.timeline:
             out["timeline"] = True
         if self.filters:

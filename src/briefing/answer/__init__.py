@@ -1,24 +1,27 @@
 """From a question to an :class:`Answer` made only of verbatim, cited extracts.
 
 ``question.py`` (what a question asks for), ``retrieve.py`` (dense, lexical,
-hybrid, filters), ``sentences.py`` (candidate sentences), ``evidence.py``
-(key-term coverage, :func:`gather`), ``decide.py`` (abstention, selection,
-timelines), ``render.py`` (markdown); every tunable in ``params.py``.
+hybrid, filters), ``sentences.py`` (candidate spans), ``features.py`` (what the
+scorer looks at), ``scorer.py`` (the two learned models in ``models/``),
+``evidence.py`` (:func:`gather`, answerability), ``decide.py`` (abstention,
+selection, timelines), ``render.py`` (markdown and plain text); every tunable
+in ``params.py``.
 
 1. Retrieve passages (hybrid dense + lexical), under the filters given or the
    one date range the question states.
-2. Score every sentence of the best passages against the question: cosine of
-   the sentence to the question, blended with its passage's retrieval score.
-3. Abstain (no extracts, the fixed message) when the best sentence scores
-   below ``threshold``, or when no passage of the best sentences covers enough
-   of the question's key terms (IDF-weighted) while holding the kind of answer
-   asked for (a number for "how many", a date for "when").
-4. Pick sentences that add information (near-duplicates dropped, the earliest
-   kept); a sentence that opens with a pronoun or connective ("He added",
-   "This", "However") is quoted together with the sentence before it (even
-   across a paragraph break, news articles often have one-sentence paragraphs,
-   but never across a change of speaker), as one contiguous span.
-5. For "did it change?" questions, one extract per document, oldest first.
+2. Every sentence of the best passages is a candidate; a sentence that opens
+   with a pronoun or connective ("He added", "This", "However") is quoted
+   together with the sentence before it (never across a change of speaker).
+3. A learned scorer (logistic regression over cosine, BM25, key-term coverage
+   of the sentence, its neighbours and passage, the answer type asked for,
+   speaker role ...) gives each candidate the probability that it holds the answer.
+4. Abstain (no extracts, the fixed message) when the abstention model, fed with
+   the best candidates' evidence and the question's words the corpus never
+   uses, finds the question unlikely to be answered.
+5. Show the candidates close enough to the best one (no padding), near-duplicates
+   dropped, under one caption per document, with a calibrated strong/partial label;
+   for "did it change?" questions, one statement per document, officials first,
+   oldest first.
 """
 
 from __future__ import annotations
@@ -32,10 +35,8 @@ from .render import render_markdown
 from .retrieve import Filters
 
 DEFAULT_THRESHOLD = DEFAULT_PARAMS.threshold
-DEFAULT_MIN_COVERAGE = DEFAULT_PARAMS.min_coverage
 
 __all__ = [
-    "DEFAULT_MIN_COVERAGE",
     "DEFAULT_PARAMS",
     "DEFAULT_THRESHOLD",
     "AnswerParams",
@@ -56,7 +57,6 @@ def answer(
     *,
     top: int = 5,
     threshold: float | None = None,
-    min_coverage: float | None = None,
     filters: Filters | None = None,
     context: str | None = None,
     mode: str = "hybrid",
@@ -64,10 +64,8 @@ def answer(
 ) -> Answer:
     """Answer ``question`` from the index with verbatim extracts, or abstain.
 
-    ``threshold`` and ``min_coverage`` default to ``params``'.
-    Abstains when the best sentence scores below ``threshold``, or when none of
-    the best sentences' passages covers ``min_coverage`` of the question's key
-    terms (IDF-weighted) while holding the expected answer type.
+    ``threshold`` defaults to ``params``'; the bot abstains when the question's
+    answerability (1 - the abstention model's probability) is below it.
     ``context`` is the previous question of a conversation: it is added to the
     retrieval query (never to the answer) so a follow-up such as "and what did
     Turkey say?" keeps its subject.  ``filters`` restrict documents by date and
@@ -77,4 +75,4 @@ def answer(
     >>> answer(load_index("index"), "Did the US position change?").extracts[0].text  # doctest: +SKIP
     """
     evidence = gather(index, question, filters=filters, context=context, mode=mode, params=params)
-    return decide(evidence, top=top, threshold=threshold, min_coverage=min_coverage)
+    return decide(evidence, top=top, threshold=threshold)

@@ -1,10 +1,11 @@
 """The decision: abstain, or choose the extracts (a timeline for "did it change?" questions).
 
-Abstain (no extracts, the fixed message) when the best sentence scores below
-the threshold, or when no passage of the best sentences covers enough of the
-question's key terms while holding the kind of answer asked for.  Otherwise
-pick sentences that add information (near-duplicates dropped, the earliest
-kept); for "did it change?" questions, one extract per document, oldest first.
+Abstain (no extracts, the fixed message) when the abstention model finds the
+question unlikely to be answered by the sources (``Evidence.answerability``
+below the threshold).  Otherwise show the candidates scoring close enough to
+the best one (no padding), near-duplicates dropped (the earliest kept), with a
+calibrated evidence label (strong / partial); for "did it change?" questions,
+one statement per document, officials first, oldest first.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import re
 from dataclasses import replace
 
 from .. import phrases
+from ..corpus.speakers import is_question_label
 from ..records import Answer, Document, Extract, spans_overlap
 from .evidence import Evidence
 from .params import AnswerParams
 from .render import render_markdown
+from .scorer import sentence_model
 from .sentences import Candidate
 
 _WORD = re.compile(r"\w+")
@@ -68,55 +71,68 @@ def _select(
     return chosen
 
 
+def _strength(evidence: Evidence) -> str:
+    model = sentence_model()
+    strong = model.extra.get("strong_probability", 1.0) if model is not None else 1.0
+    return "strong" if evidence.best_score >= strong else "partial"
+
+
+def _worth_reading(candidates: list[Candidate], params: AnswerParams) -> list[Candidate]:
+    """Candidates close enough to the best one to be worth reading (no padding)."""
+    if not candidates:
+        return []
+    floor = candidates[0].score * params.extract_ratio
+    return [c for c in candidates if c.score >= floor]
+
+
+def _timeline(evidence: Evidence, top: int, params: AnswerParams) -> list[Candidate]:
+    """One statement per document, officials first, from passages on the question's subject."""
+    candidates = evidence.candidates
+    floor = candidates[0].score * params.timeline_ratio
+    pool = [c for c in candidates if c.score >= floor]
+    officials = [c for c in pool if not is_question_label(c.speaker)]
+    pool = officials or pool
+    best_coverage = max((evidence.coverage.get(c.passage.passage_id, 0.0) for c in pool), default=0.0)
+    on_subject = [
+        c
+        for c in pool
+        if evidence.coverage.get(c.passage.passage_id, 0.0) >= params.timeline_coverage_share * best_coverage
+    ]
+    chosen = _select(
+        on_subject, evidence.documents, max(top, params.timeline_documents), True, params.duplicate_jaccard
+    )
+    if len(chosen) < top:
+        # With few documents, their other statements too.
+        rest = [c for c in pool if c not in chosen]
+        chosen = _select(chosen + rest, evidence.documents, top, False, params.duplicate_jaccard)
+    # Oldest first; within one date, the most relevant statement first.
+    chosen.sort(key=lambda c: (_date_key(c.date), -c.score))
+    return chosen
+
+
 def decide(
     evidence: Evidence,
     *,
     top: int = 5,
     threshold: float | None = None,
-    min_coverage: float | None = None,
     params: AnswerParams | None = None,
 ) -> Answer:
     """Turn gathered evidence into extracts, or an abstention.
 
-    ``params`` default to the evidence's; ``threshold`` and ``min_coverage``
-    override theirs (a threshold of -1 or less turns abstention off).
+    Abstains when the question's answerability (``Evidence.answerability``) is
+    below ``threshold`` (default ``params.threshold``; -1 or less never abstains).
+    Shows only extracts scoring at least ``params.extract_ratio`` of the best one.
     """
     params = params or evidence.params
     threshold = params.threshold if threshold is None else threshold
-    min_coverage = params.min_coverage if min_coverage is None else min_coverage
     applied, candidates, documents = evidence.filters, evidence.candidates, evidence.documents
     filters_dict = applied.to_dict() if applied else {}
-    abstain = not candidates or (
-        threshold > -1.0 and (evidence.best_score < threshold or evidence.support() < min_coverage)
-    )
-    if abstain:
+    if not candidates or (threshold > -1.0 and evidence.answerability < threshold):
         return Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
-    best = candidates[0]
     if evidence.timeline:
-        # The threshold decides whether to answer at all; a timeline then takes
-        # statements scoring within timeline_margin of the best one.
-        floor = best.score - params.timeline_margin
-        pool = [c for c in candidates if c.score >= floor]
-        # One statement per document (so per date) from passages on the question's subject ...
-        on_subject = [
-            c
-            for c in pool
-            if evidence.coverage.get(c.passage.passage_id, 0.0) >= params.timeline_coverage_share * evidence.support()
-        ]
-        chosen = _select(on_subject, documents, max(top, 6), per_document=True, jaccard=params.duplicate_jaccard)
-        if len(chosen) < top:
-            # ... then, with few documents, their other best sentences.
-            chosen = _select(
-                chosen + [c for c in pool if c not in chosen],
-                documents,
-                top,
-                per_document=False,
-                jaccard=params.duplicate_jaccard,
-            )
-        # Oldest first; within one date, the most relevant statement first.
-        chosen.sort(key=lambda c: (_date_key(c.date), -c.score))
+        chosen = _timeline(evidence, top, params)
     else:
-        chosen = _select(candidates, documents, top, per_document=False, jaccard=params.duplicate_jaccard)
+        chosen = _select(_worth_reading(candidates, params), documents, top, False, params.duplicate_jaccard)
     numbers: dict[str, int] = {}
     extracts = []
     for candidate in chosen:
@@ -140,11 +156,13 @@ def decide(
                 passage_id=candidate.passage.passage_id,
             )
         )
+    strength = _strength(evidence)
     return Answer(
         question=evidence.question,
         abstained=False,
-        answer=render_markdown(extracts, timeline=evidence.timeline, filters=applied),
+        answer=render_markdown(extracts, timeline=evidence.timeline, filters=applied, strength=strength),
         extracts=tuple(extracts),
         timeline=evidence.timeline,
         filters=filters_dict,
+        strength=strength,
     )

@@ -10,13 +10,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import BadInputError
 from ..index.load import Index
 from ..records import Document
 from ..textfold import lexical_terms
+from .features import question_row, unseen_share
 from .params import DEFAULT_PARAMS, AnswerParams
-from .question import date_filter, expected_answer_type, has_answer_type, is_change_question
+from .question import answer_type, date_filter, is_change_question
 from .retrieve import Filters, retrieve
+from .scorer import abstention_model
 from .sentences import Candidate, candidates
 
 
@@ -54,19 +58,22 @@ class Evidence:
     coverage: dict[int, float]
     answer_type: str | None
     params: AnswerParams = DEFAULT_PARAMS
+    unseen: float = 0.0  # share of the question's content words no passage holds
 
     @property
     def best_score(self) -> float:
         return self.candidates[0].score if self.candidates else -1.0
 
-    def support(self) -> float:
-        """The best key-term coverage among the best sentences that hold the expected answer type."""
-        values = [
-            self.coverage.get(c.passage.passage_id, 0.0)
-            for c in self.candidates[: self.params.evidence_candidates]
-            if has_answer_type(self.answer_type, self.documents[c.doc_id].text[c.char_start : c.char_end])
-        ]
-        return max(values, default=0.0)
+    @property
+    def answerability(self) -> float:
+        """How likely the sources answer the question: 1 - the abstention model's probability
+        that they do not (:mod:`.scorer`); the best candidate's score when no model is shipped."""
+        model = abstention_model()
+        if model is None or not self.candidates:
+            return self.best_score
+        probabilities = np.array([c.score for c in self.candidates])
+        rows = np.vstack([c.features for c in self.candidates])
+        return float(1.0 - model.probability(question_row(probabilities, rows, self.unseen))[0])
 
 
 def applied_filters(question: str, filters: Filters | None) -> Filters | None:
@@ -112,7 +119,7 @@ def gather(
         candidates=params.candidates,
     )
     documents = {doc_id: index.store.document(doc_id) for doc_id in {hit.doc_id for hit in hits}}
-    scored = candidates(index, question_vector, hits, documents, params)
+    scored = candidates(index, question_vector, hits, documents, params, question=question)
     return Evidence(
         question=question,
         query=query,
@@ -121,6 +128,7 @@ def gather(
         candidates=scored,
         documents=documents,
         coverage=coverage(index, query, [hit.passage_id for hit in hits]),
-        answer_type=expected_answer_type(question),
+        answer_type=answer_type(question),
         params=params,
+        unseen=unseen_share(question, index.document_frequency),
     )

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+
+from .scorer import abstention_model
+
+
+def model_threshold() -> float:
+    """The answerability below which the bot abstains: the shipped abstention model's calibrated
+    threshold (see scripts/train_answer_models.py), 0.37 on the best cosine blend without a model."""
+    model = abstention_model()
+    if model is None:
+        return 0.37
+    return round(1.0 - float(model.extra["threshold"]), 4)
 
 
 @dataclass(frozen=True)
@@ -13,16 +24,16 @@ class AnswerParams:
     0.4
     """
 
-    threshold: float = 0.37  # abstain when the best sentence scores below this; -1 or less turns abstention off
-    min_coverage: float = 0.01  # some key term of the question must occur beside an answer of the asked-for type
+    threshold: float = field(default_factory=model_threshold)  # abstain below this answerability; -1: never
     sentence_weight: float = 0.6  # share of the sentence cosine in a sentence's score; the rest is the passage's
     question_turn_penalty: float = 0.75  # a reporter's words count for less than an official's
     passages_to_read: int = 8
     timeline_passages: int = 24
-    timeline_margin: float = 0.2  # a timeline takes statements scoring within this of the best one
+    extract_ratio: float = 0.5  # show extracts scoring at least this share of the best one (no padding)
+    timeline_ratio: float = 0.25  # a timeline takes statements scoring at least this share of the best one
+    timeline_documents: int = 8  # at most this many documents (dates) in a timeline
     timeline_coverage_share: float = 0.5  # ... from passages holding this share of the best key-term coverage
     duplicate_jaccard: float = 0.8  # word-set Jaccard at which two sentences are near-duplicates
-    evidence_candidates: int = 3  # how many of the best sentences may supply the evidence
     dense_weight: float = 0.75  # weight of the dense score in hybrid retrieval (SciFact train)
     candidates: int = 100  # candidates each retriever returns before fusion
 
@@ -31,9 +42,9 @@ class AnswerParams:
             raise ValueError("sentence_weight must be between 0 and 1.")
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("dense_weight must be between 0 and 1.")
-        if min(self.passages_to_read, self.timeline_passages, self.evidence_candidates, self.candidates) < 1:
+        if min(self.passages_to_read, self.timeline_passages, self.timeline_documents, self.candidates) < 1:
             raise ValueError(
-                "passages_to_read, timeline_passages, evidence_candidates and candidates must be at least 1."
+                "passages_to_read, timeline_passages, timeline_documents and candidates must be at least 1."
             )
 
     def to_dict(self) -> dict:

@@ -129,3 +129,64 @@ def has_answer_type(answer_type: str | None, text: str) -> bool:
     if answer_type == "date":
         return bool(_HAS_DATE.search(text))
     return True
+
+
+# --- answer types for the sentence scorer -----------------------------------
+_PERSON_QUESTION = re.compile(
+    r"\b(who|whom|whose)\b|\b(?:which|what) (?:official|minister|spokes(?:person|man|woman)|envoy|president|"
+    r"secretary|ambassador|person|leader|diplomat|representative|general|prime minister)\b",
+    re.IGNORECASE,
+)
+_PLACE_QUESTION = re.compile(
+    r"\bwhere\b|\b(?:which|what|in which|in what) (?:country|countries|city|cities|place|region|capital|port|state)\b",
+    re.IGNORECASE,
+)
+_NUMBER_TOKEN = re.compile(rf"\b\d[\d,.]*\b|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_MONTH_DAY = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? \d{1,2}\b"
+)
+_CAPITALISED_WORD = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-zA-Z\-]+")
+_NOT_NAMES = frozenset(
+    """the a an this that these those it he she they we i you our his her their its mr ms dr question
+    january february march april may june july august september october november december monday tuesday
+    wednesday thursday friday saturday sunday and but or so if as in on at of for to with by from""".split()
+)
+
+
+def answer_type(question: str) -> str | None:
+    """What kind of answer the question asks for: number, date, person, place, or None.
+
+    >>> answer_type("Who succeeded Khalilzad as special representative?")
+    'person'
+    """
+    if _NUMBER_QUESTION.search(question):
+        return "number"
+    if _DATE_QUESTION.search(question):
+        return "date"
+    if _PERSON_QUESTION.search(question):
+        return "person"
+    if _PLACE_QUESTION.search(question):
+        return "place"
+    return None
+
+
+def holds_answer_type(kind: str | None, text: str, question: str) -> bool:
+    """Does ``text`` hold an answer of ``kind`` that ``question`` does not already contain?
+
+    A count for "number" (not a year or a day of a month), a date for "date", a
+    name the question does not use for "person" and "place"; True without a kind.
+    """
+    if kind is None:
+        return True
+    asked = question.lower()
+    if kind == "number":
+        days = {match.group().split()[-1] for match in _MONTH_DAY.finditer(text)}
+        return any(
+            token.lower() not in asked and not _YEAR.match(token) and token not in days
+            for token in (m.group().rstrip(".,") for m in _NUMBER_TOKEN.finditer(text))
+        )
+    if kind == "date":
+        return any(match.group().lower() not in asked for match in _HAS_DATE.finditer(text))
+    return any(word.lower() not in asked and word.lower() not in _NOT_NAMES for word in _CAPITALISED_WORD.findall(text))

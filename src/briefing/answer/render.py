@@ -1,4 +1,10 @@
-"""The answer as markdown: fixed phrases, quoted extracts with [n], then the citations."""
+"""The answer as text: fixed phrases, then one caption per document with its extracts beneath.
+
+:func:`render_markdown` is what the chat and ``briefing ask --json`` show;
+:func:`render_text` is the same answer as plain text for the terminal, with no
+markdown escapes, so quotes and citations copy cleanly.  Only fixed phrases
+(:mod:`briefing.phrases`), citation metadata and the extracts themselves appear.
+"""
 
 from __future__ import annotations
 
@@ -14,38 +20,72 @@ def _escape_markdown(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+!|<>~])", r"\\\1", text)
 
 
-def render_markdown(extracts: list[Extract], *, timeline: bool, filters: Filters | None) -> str:
-    """The answer as markdown: fixed phrases, quoted extracts with [n], then the citations."""
+def _plain(text: str) -> str:
+    return text
+
+
+def _by_document(extracts: list[Extract]) -> OrderedDict[int, list[Extract]]:
+    """Citation number -> that document's extracts, in order of first appearance."""
+    groups: OrderedDict[int, list[Extract]] = OrderedDict()
+    for extract in extracts:
+        groups.setdefault(extract.citation, []).append(extract)
+    return groups
+
+
+def shows_timeline(extracts: list[Extract], timeline: bool) -> bool:
+    """The timeline header is shown only when the extracts carry more than one date."""
+    return timeline and len({extract.date for extract in extracts}) > 1
+
+
+def _caption(extract: Extract, escape) -> str:
+    parts = [
+        escape(extract.title or phrases.UNTITLED),
+        extract.date or phrases.DATE_UNKNOWN,
+        escape(extract.source or phrases.SOURCE_UNKNOWN),
+        escape(extract.path),
+    ]
+    return f"[{extract.citation}] " + " — ".join(parts)
+
+
+def _render(extracts, *, timeline, filters, strength, markdown: bool) -> str:
     if not extracts:
         return phrases.NO_ANSWER
+    escape = _escape_markdown if markdown else _plain
     lines = []
+    if strength:
+        lines += [phrases.strength_phrase(strength), ""]
     if filters:
-        lines.append(phrases.filter_phrase(filters.since, filters.until, filters.source))
-        lines.append("")
-    if timeline:
-        lines.append(phrases.TIMELINE_HEADER)
-        lines.append("")
-    for extract in extracts:
-        quoted = " ".join(_escape_markdown(extract.text).split())
-        speaker = f"**{_escape_markdown(extract.speaker)}**" if extract.speaker else ""
-        prefix = f"{speaker} — " if speaker else ""
-        if timeline:
-            prefix = (
-                f"**{extract.date or phrases.DATE_UNKNOWN}** " + prefix
-                if speaker
-                else f"**{extract.date or phrases.DATE_UNKNOWN}** — "
-            )
-        lines.append(f"> {prefix}{quoted} [{extract.citation}]")
-        lines.append("")
-    cited = OrderedDict()
-    for extract in extracts:
-        cited.setdefault(extract.citation, extract)
-    for number, extract in cited.items():
-        parts = [
-            _escape_markdown(extract.title or phrases.UNTITLED),
-            extract.date or phrases.DATE_UNKNOWN,
-            _escape_markdown(extract.source or phrases.SOURCE_UNKNOWN),
-            _escape_markdown(extract.path),
-        ]
-        lines.append(f"[{number}] " + " — ".join(parts))
+        lines += [phrases.filter_phrase(filters.since, filters.until, filters.source), ""]
+    if shows_timeline(extracts, timeline):
+        lines += [phrases.TIMELINE_HEADER, ""]
+    for group in _by_document(extracts).values():
+        caption = _caption(group[0], escape)
+        lines.append(f"**{caption}**" if markdown else caption)
+        for extract in group:
+            quoted = " ".join(escape(extract.text).split())
+            speaker = escape(extract.speaker) if extract.speaker else ""
+            if markdown:
+                prefix = f"**{speaker}** — " if speaker else ""
+                lines.append(f"> {prefix}{quoted} [{extract.citation}]")
+                lines.append(">" if extract is not group[-1] else "")
+            else:
+                prefix = f"{speaker}: " if speaker else ""
+                lines.append(f"    {prefix}“{quoted}”")
+        if not markdown:
+            lines.append("")
     return "\n".join(lines).strip()
+
+
+def render_markdown(
+    extracts: list[Extract], *, timeline: bool, filters: Filters | None, strength: str | None = None
+) -> str:
+    """The answer as markdown: the evidence label, filter and timeline phrases, then per
+    document a caption ``[n] title — date — source — path`` with its quoted extracts beneath."""
+    return _render(extracts, timeline=timeline, filters=filters, strength=strength, markdown=True)
+
+
+def render_text(
+    extracts: list[Extract], *, timeline: bool, filters: Filters | None, strength: str | None = None
+) -> str:
+    """The same answer as plain text (no markdown escapes), for the terminal."""
+    return _render(extracts, timeline=timeline, filters=filters, strength=strength, markdown=False)

@@ -5,22 +5,22 @@ A sentence's score blends its own cosine to the question with its passage's
 sentence that opens with a pronoun or connective ("He added", "This",
 "However") cannot stand alone, so it is quoted together with the sentence
 before it, even across a paragraph break, never across a change of speaker.
-Sentence vectors are cached (:class:`SentenceVectors`).
+Sentence vectors come from the index (stored at build time, :meth:`Index.sentence_vectors`).
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..corpus.speakers import is_question_label
 from ..index.load import Index
 from ..records import Document, Passage, Sentence
+from .features import Span, feature_rows, question_terms
 from .params import DEFAULT_PARAMS, AnswerParams
+from .scorer import sentence_model
 
 _ANAPHORA = re.compile(
     r"^[\"“‘'(]*\s*(he|she|it|they|this|that|these|those|such|his|her|their|its|but|however|also|still|yet|"
@@ -41,40 +41,38 @@ class Candidate:
     passage: Passage
     speaker: str | None
     date: str | None
+    features: np.ndarray | None = field(default=None, compare=False, repr=False)  # a row of features.FEATURES
 
 
-class SentenceVectors:
-    """An LRU cache of sentence vectors, so sentences seen before are not embedded again.
+def _span_vectors(index: Index, keys: list[tuple[str, int, int]], passages: dict[int, Passage]) -> np.ndarray:
+    """One vector per span ``(doc_id, char_start, char_end)``: the normalised mean of the stored
+    vectors (:meth:`Index.sentence_vectors`) of the sentences it is made of: one sentence, or a
+    sentence joined with the one before, which may sit in the previous passage."""
+    by_doc: dict[str, dict[tuple[int, int], np.ndarray]] = {}
 
-    Keyed by the model's identity and the sentence text, so a rebuilt index (a
-    changed document keeps its id) or another model can never get a stale vector.
-    Thread-safe: the chat answers several questions at once.
-    """
+    def collect(group: list[Passage]) -> None:
+        stored = index.sentence_vectors(group)
+        for passage in group:
+            sentences = by_doc.setdefault(passage.doc_id, {})
+            for sentence, vector in zip(passage.sentences, stored.get(passage.passage_id, ())):
+                sentences.setdefault((sentence.char_start, sentence.char_end), vector)
 
-    def __init__(self, capacity: int = 20000):
-        self.capacity = capacity
-        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+    def inside(doc_id: str, start: int, end: int) -> list[tuple[int, np.ndarray]]:
+        return sorted(
+            ((s, v) for (s, e), v in by_doc.get(doc_id, {}).items() if start <= s and e <= end), key=lambda x: x[0]
+        )
 
-    def get(self, embedder, texts: list[str]) -> np.ndarray:
-        identity = embedder.identity
-        with self._lock:
-            found = {text: self._cache[(identity, text)] for text in texts if (identity, text) in self._cache}
-            for text in found:
-                self._cache.move_to_end((identity, text))
-        missing = list(dict.fromkeys(text for text in texts if text not in found))
-        if missing:
-            encoded = dict(zip(missing, embedder.encode(missing)))
-            found.update(encoded)
-            with self._lock:
-                for text, vector in encoded.items():
-                    self._cache[(identity, text)] = vector
-                while len(self._cache) > self.capacity:
-                    self._cache.popitem(last=False)
-        return np.vstack([found[text] for text in texts])
-
-
-SENTENCE_VECTORS = SentenceVectors()
+    collect(list(passages.values()))
+    rows = []
+    for doc_id, start, end in keys:
+        parts = inside(doc_id, start, end)
+        if not parts or parts[0][0] != start:  # the sentence before is in the previous passage
+            owner = next(p for p in passages.values() if p.doc_id == doc_id and p.char_start <= end <= p.char_end)
+            collect(index.store.passage_neighbours(doc_id, owner.ordinal))
+            parts = inside(doc_id, start, end)
+        vector = np.mean([v for _, v in parts], axis=0)
+        rows.append(vector / max(float(np.linalg.norm(vector)), 1e-12))
+    return np.vstack(rows)
 
 
 def _span_with_context(passage: Passage, sentence_index: int, text: str, before: Sentence | None) -> tuple[int, int]:
@@ -109,8 +107,12 @@ def candidates(
     hits,
     documents: dict[str, Document],
     params: AnswerParams = DEFAULT_PARAMS,
+    *,
+    question: str = "",
 ) -> list[Candidate]:
-    """Every distinct span of the hits' passages, scored against the question, best first."""
+    """Every distinct span of the hits' passages with its features (:mod:`.features`) and its
+    score, best first: the learned scorer's (:mod:`.scorer`) when it is loaded, else the
+    cosine blend of ``params.sentence_weight``."""
     passages = index.store.passages(hit.passage_id for hit in hits)
     keys, texts, owners = [], [], []
     seen = set()
@@ -122,7 +124,7 @@ def candidates(
         before = None
         if passage.sentences and _ANAPHORA.match(text[passage.sentences[0].char_start : passage.sentences[0].char_end]):
             before = _sentence_before(index, passage)
-        for position, sentence in enumerate(passage.sentences):
+        for position in range(len(passage.sentences)):
             span = _span_with_context(passage, position, text, before)
             key = (passage.doc_id, span[0], span[1])
             if key in seen:
@@ -130,15 +132,59 @@ def candidates(
             seen.add(key)
             keys.append(key)
             texts.append(text[span[0] : span[1]])
-            owners.append((hit, passage, sentence.speaker))
+            owners.append((hit, passage, position))
     if not keys:
         return []
-    cosines = SENTENCE_VECTORS.get(index.embedder, texts) @ question_vector
-    out = []
-    for key, cosine, (hit, passage, speaker) in zip(keys, cosines, owners):
-        score = params.sentence_weight * float(cosine) + (1 - params.sentence_weight) * hit.dense
-        if is_question_label(speaker):
-            score *= params.question_turn_penalty
-        out.append(Candidate(key[0], key[1], key[2], score, float(cosine), passage, speaker, documents[key[0]].date))
+    cosines = _span_vectors(index, keys, passages) @ question_vector
+    cosine_of = {key: float(cosine) for key, cosine in zip(keys, cosines)}
+    terms = question_terms(question, index.document_frequency, max(index.manifest.passages, 1))
+    spans = []
+    for key, cosine, (hit, passage, position) in zip(keys, cosines, owners):
+        text = documents[passage.doc_id].text
+        sentences = passage.sentences
+        sentence = sentences[position]
+        previous = sentences[position - 1] if position > 0 else None
+        previous_key = (passage.doc_id, previous.char_start, previous.char_end) if previous else None
+        low = previous.char_start if previous else sentence.char_start
+        high = sentences[min(position + 1, len(sentences) - 1)].char_end
+        spans.append(
+            Span(
+                text=text[key[1] : key[2]],
+                context=text[min(low, key[1]) : high],
+                previous=text[previous.char_start : previous.char_end] if previous else None,
+                passage_text=f"{documents[passage.doc_id].title or ''} {passage.text}",
+                cosine=float(cosine),
+                previous_cosine=cosine_of.get(previous_key, 0.0) if previous_key else 0.0,
+                passage_dense=float(getattr(hit, "dense", hit.score)),
+                passage_fused=float(hit.score),
+                passage_rank=hit.rank,
+                question_turn=is_question_label(sentence.speaker),
+                first=position == 0,
+            )
+        )
+    rows = feature_rows(terms, spans)
+    model = sentence_model()
+    if model is not None:
+        scores = model.probability(rows)
+    else:
+        scores = [
+            (params.sentence_weight * span.cosine + (1 - params.sentence_weight) * span.passage_dense)
+            * (params.question_turn_penalty if span.question_turn else 1.0)
+            for span in spans
+        ]
+    out = [
+        Candidate(
+            key[0],
+            key[1],
+            key[2],
+            float(score),
+            float(cosine),
+            passage,
+            passage.sentences[position].speaker,
+            documents[key[0]].date,
+            features=row,
+        )
+        for key, cosine, (hit, passage, position), score, row in zip(keys, cosines, owners, scores, rows)
+    ]
     out.sort(key=lambda c: -c.score)
     return out

@@ -1,0 +1,83 @@
+"""The learned models of answering: small logistic regressions shipped as JSON.
+
+``models/sentence_scorer.json`` turns a candidate's features (:mod:`.features`)
+into the probability that it holds the answer; ``models/abstention.json`` turns
+a question's evidence (:func:`question_features`) into the probability that
+the sources do not answer it.  Each file records its features, standardisation,
+weights, the data it was fitted on and the command that reproduces it
+(``python scripts/train_answer_models.py``).  Nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+MODELS_DIR = Path(__file__).parent / "models"
+SENTENCE_MODEL = MODELS_DIR / "sentence_scorer.json"
+ABSTENTION_MODEL = MODELS_DIR / "abstention.json"
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A standardised logistic regression: ``sigmoid(((x - mean) / scale) @ coef + intercept)``."""
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: float
+    extra: dict = field(default_factory=dict, compare=False)  # thresholds, training record
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LinearModel:
+        features = tuple(data["features"])
+        arrays = [np.asarray(data[key], dtype=np.float64) for key in ("mean", "scale", "coef")]
+        if any(len(array) != len(features) for array in arrays):
+            raise ValueError("a model file's mean, scale and coef must each have one value per feature.")
+        rest = {k: v for k, v in data.items() if k not in {"features", "mean", "scale", "coef", "intercept"}}
+        return cls(features, *arrays, float(data["intercept"]), rest)
+
+    def to_dict(self) -> dict:
+        return {
+            "features": list(self.features),
+            "mean": [round(float(v), 6) for v in self.mean],
+            "scale": [round(float(v), 6) for v in self.scale],
+            "coef": [round(float(v), 6) for v in self.coef],
+            "intercept": round(self.intercept, 6),
+            **self.extra,
+        }
+
+    def decision(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
+        return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
+
+    def probability(self, rows: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.decision(rows)))
+
+
+def load_model(path: Path) -> LinearModel | None:
+    """The model in ``path``, or None when the file does not exist (before the first training)."""
+    if not path.exists():
+        return None
+    return LinearModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+@lru_cache(maxsize=1)
+def sentence_model() -> LinearModel | None:
+    return load_model(SENTENCE_MODEL)
+
+
+@lru_cache(maxsize=1)
+def abstention_model() -> LinearModel | None:
+    return load_model(ABSTENTION_MODEL)
+
+
+def model_files() -> dict[str, str]:
+    """File name -> sha256 of every shipped model, recorded with evaluation reports."""
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(MODELS_DIR.glob("*.json"))}
