@@ -135,7 +135,7 @@ def _cached(cache: Path | None, key: str, make) -> list[Question]:
 
 def _key(path: Path, index: Path) -> str:
     manifest = (index / "manifest.json").read_text(encoding="utf-8")
-    features = (Path(__file__).resolve().parents[1] / "src/briefing/answer/features.py").read_bytes()
+    features = ",".join(FEATURES).encode()
     return hashlib.sha256(path.read_bytes() + manifest.encode() + features).hexdigest()
 
 
