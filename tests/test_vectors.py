@@ -57,7 +57,7 @@ def test_above_the_limit_an_ivf_is_saved_beside_and_searched(tmp_path, small_lim
     assert (tmp_path / "vectors.ivf.faiss").exists()
     loaded = vectors.load(tmp_path / "vectors.faiss")
     assert loaded.approximate is not None and loaded.approximate.ntotal == 3000
-    assert vectors.kind(loaded) == f"ivf{vectors.lists_for(3000)}-flat"
+    assert vectors.kind(loaded) == f"ivf{vectors.lists_for(3000)}-sq8"
     queries = clustered(100, seed=5)
     recall = np.mean(
         [
@@ -114,7 +114,7 @@ def test_the_ivf_is_retrained_when_the_collection_outgrows_its_lists(tmp_path, s
     more = clustered(20_000, seed=3)
     vectors.add(index, list(range(50_000, 70_000)), more)
     vectors.save(index, tmp_path / "vectors.faiss")
-    assert vectors.kind(index) == f"ivf{vectors.lists_for(22_500)}-flat" != first
+    assert vectors.kind(index) == f"ivf{vectors.lists_for(22_500)}-sq8" != first
 
 
 def test_shrinking_below_the_limit_drops_the_ivf(tmp_path, small_limit):

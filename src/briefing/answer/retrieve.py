@@ -14,7 +14,6 @@ import numpy as np
 from ..errors import UsageError
 from ..index.load import Index
 from ..records import Hit
-from ..textfold import fts_match_query
 from .params import DEFAULT_PARAMS
 
 # Weight of the dense score in the hybrid sum; chosen on SciFact train (see README).
@@ -92,9 +91,7 @@ def retrieve(
     dense = dict(index.dense_search(query_vector, pool, allowed)) if mode != "lexical" else {}
     lexical: dict[int, float] = {}
     if mode != "dense":
-        lexical = dict(
-            index.store.lexical_search(fts_match_query(question), pool, **(filters.to_dict() if filters else {}))
-        )
+        lexical = dict(index.lexical_search(question, pool, **(filters.to_dict() if filters else {})))
     union = set(dense) | set(lexical)
     missing = [pid for pid in union if pid not in dense]
     if missing:

@@ -10,10 +10,20 @@ import numpy as np
 
 from ..errors import IndexMismatchError, IndexMissingError
 from ..records import IndexManifest, Passage
+from ..textfold import lexical_terms
 from . import vectors
 from .embedder import Embedder, backend_of, model_fingerprint
 from .manifest import FAISS_NAME, SQLITE_NAME, read_manifest
 from .store import Store
+
+# A question word held by more than this share of the passages is left out of the lexical
+# query: its BM25 weight is small, and FTS5 scores every passage holding any query word, so
+# a common word ("state", "united") makes the query read a long posting list for nothing.
+# Measured in docs/benchmarks.md (lexical query at 100k passages, SciFact nDCG@10).
+LEXICAL_MAX_DF_SHARE = 0.05
+# ... but when no word is rarer than that, the rarest one is kept, so a question of common
+# words still gets a lexical list.
+LEXICAL_MIN_TERMS = 1
 
 
 class Index:
@@ -27,6 +37,49 @@ class Index:
         self.store = Store(folder / SQLITE_NAME, read_only=True)
         self.vectors = vectors.load(folder / FAISS_NAME)
         self._search_lock = threading.Lock()
+        self._frequencies: dict[str, int] = {}  # folded word -> passages holding it; bounded below
+
+    def document_frequency(self, term: str) -> int:
+        """How many passages hold the folded word ``term`` (stemmed like the FTS5 index), cached."""
+        frequency = self._frequencies.get(term)
+        if frequency is None:
+            frequency = self.store.term_passages(term)[0]
+            if len(self._frequencies) > 50_000:
+                self._frequencies.clear()
+            self._frequencies[term] = frequency
+        return frequency
+
+    def lexical_terms(self, question: str, *, max_df_share: float | None = LEXICAL_MAX_DF_SHARE) -> list[str]:
+        """The question's content words that the lexical query uses, in question order: those
+        held by at most ``max_df_share`` of the passages, or else the ``LEXICAL_MIN_TERMS``
+        rarest; words no passage holds are left out (they cannot match).  ``None`` keeps all."""
+        terms = lexical_terms(question)
+        if max_df_share is None or not terms:
+            return terms
+        total = max(self.manifest.passages, 1)
+        frequency = {term: self.document_frequency(term) for term in terms}
+        present = [term for term in terms if frequency[term] > 0]
+        kept = [term for term in present if frequency[term] <= max_df_share * total]
+        if len(kept) < LEXICAL_MIN_TERMS:
+            rarest = set(sorted(present, key=lambda term: frequency[term])[:LEXICAL_MIN_TERMS])
+            kept = [term for term in present if term in rarest]
+        return kept
+
+    def lexical_search(
+        self,
+        question: str,
+        limit: int,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+        max_df_share: float | None = LEXICAL_MAX_DF_SHARE,
+    ) -> list[tuple[int, float]]:
+        """(passage_id, BM25 score) of the ``limit`` best passages for the question's
+        discriminative words (:meth:`lexical_terms`), filters inside the query (see
+        :meth:`Store.lexical_search`)."""
+        match = " OR ".join(f'"{term}"' for term in self.lexical_terms(question, max_df_share=max_df_share))
+        return self.store.lexical_search(match, limit, since=since, until=until, source=source)
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.embedder.encode([text])[0]
