@@ -141,7 +141,10 @@ def render_answer(reply: Answer, turn: int) -> str:
                 + (f'<span class="bf-when-speaker">{_text(speaker)}</span>' if speaker else "")
                 + "</div>"
             )
-        meta = citation_meta(first, speaker=False) + ([("bf-speaker", speaker)] if speaker else [])
+        if timeline:  # the date and speaker head the entry already
+            meta = [part for part in citation_meta(first, speaker=False) if part[0] != "bf-date"]
+        else:
+            meta = citation_meta(first, speaker=False) + ([("bf-speaker", speaker)] if speaker else [])
         caption = " ".join(f'<span class="{cls}">{_text(value)}</span>' for cls, value in meta)
         out.append(f'<figcaption><span class="bf-doc-num">[{first.citation}]</span> {caption}</figcaption>')
         for position, extract in group:
