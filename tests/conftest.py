@@ -43,8 +43,8 @@ class FakeEmbedder:
         self.encoded.extend(texts)
         return self._vectors(texts)
 
-    def encode_with_sentences(self, texts, spans, *, late: bool = True):
-        """Like the real model's late chunking: one pass per passage (only the passages are recorded)."""
+    def encode_with_sentences(self, texts, spans, *, late: bool = False):
+        """Passage and sentence vectors (only the passages are recorded, as documents embedded)."""
         self.encoded.extend(texts)
         sentences = [self._vectors([text[a:b] for a, b in pairs]) for text, pairs in zip(texts, spans)]
         return self._vectors(texts), sentences
