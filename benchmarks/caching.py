@@ -50,9 +50,19 @@ class CachingEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([self.cache[t] for t in texts]).astype(np.float32, copy=False)
 
+    def encode_with_sentences(self, texts, spans, **kwargs):
+        """Passage vectors and each passage's sentence vectors, both from the cache (sentences keyed by
+        their text, as the build encodes each sentence on its own); misses go to the real model."""
+        texts = list(texts)
+        passages = self.encode(texts)
+        flat = [text[start:end] for text, pairs in zip(texts, spans) for start, end in pairs]
+        matrix = self.encode(flat) if flat else np.zeros((0, self.dimension), dtype=np.float32)
+        bounds = np.cumsum([0, *[len(pairs) for pairs in spans]])
+        return passages, [matrix[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
+
     @classmethod
     def from_index(cls, inner, index_dir: Path) -> CachingEmbedder:
-        """A cache holding every passage vector of a built index (text -> vector)."""
+        """A cache holding every passage and sentence vector of a built index (text -> vector)."""
         from briefing.index import load_index
 
         index = load_index(index_dir, embedder=inner)
@@ -60,5 +70,11 @@ class CachingEmbedder:
         ids, matrix = index.vectors.all_vectors()
         position = {int(i): n for n, i in enumerate(ids)}
         cache = {text: np.array(matrix[position[pid]]) for pid, text in rows}
+        passages = index.store.passages(pid for pid, _ in rows)
+        stored = index.sentence_vectors(passages.values())
+        for passage in passages.values():
+            for sentence, vector in zip(passage.sentences, stored[passage.passage_id]):
+                text = passage.text[sentence.char_start - passage.char_start : sentence.char_end - passage.char_start]
+                cache.setdefault(text, np.array(vector))
         index.close()
         return cls(inner, cache)

@@ -20,7 +20,6 @@ sys.path.insert(0, str(REPO / "src"))
 
 from briefing.answer.retrieve import fuse  # noqa: E402  (the fusion `briefing ask` uses, not a copy)
 from briefing.evaluation.beir import load_beir, prepare_index, score_runs  # noqa: E402
-from briefing.textfold import fts_match_query  # noqa: E402
 
 DEPTH = 300
 WEIGHTS = [round(0.05 * i, 2) for i in range(0, 21)]
@@ -34,7 +33,7 @@ def candidate_lists(index, queries: dict[str, str]) -> dict[str, tuple[dict[int,
     for qid, text in queries.items():
         vector = index.encode_query(text)
         dense = dict(index.dense_search(vector, DEPTH))
-        lexical = dict(index.store.lexical_search(fts_match_query(text), DEPTH))
+        lexical = dict(index.lexical_search(text, DEPTH))  # the lexical query `retrieve()` makes
         missing = [pid for pid in lexical if pid not in dense]
         if missing:
             matrix = np.vstack([index.vectors.reconstruct(int(pid)) for pid in missing])

@@ -1,0 +1,137 @@
+"""Warm `answer()` against one question encoding, with the cost of each part; one process.
+
+Usage (repository root, project venv)::
+
+    python benchmarks/warm_answer.py --index DIR --questions eval/gold/demo.jsonl [--repeat 2]
+
+The index and the model load once; 5 warm-up questions; then every question of the
+gold set (``--repeat`` times), one thread (torch and FAISS).  Measured per question:
+
+* ``answer()`` end to end;
+* its parts, by timing the functions it calls (wrapped in place, same process):
+  ``encode`` (the question's vector), ``dense`` (FAISS search), ``lexical`` (FTS5),
+  ``sentence vectors`` (reading them from SQLite), ``sentences`` (candidate spans,
+  features and scores, sentence vectors included), ``coverage`` (key-term coverage),
+  ``decide`` (abstention, selection, rendering); ``other`` is the rest;
+* the floor: ``Embedder.encode`` of the question alone (the same model, warm).
+
+Prints one JSON object: p50/p95 of each, the ratio of the p50s of ``answer()`` and one
+question encoding, and the load average before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(share * (len(ordered) - 1)))))] if ordered else float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, nargs="+", required=True)
+    parser.add_argument("--repeat", type=int, default=1)
+    args = parser.parse_args()
+    import faiss
+    import torch
+
+    torch.set_num_threads(1)
+    faiss.omp_set_num_threads(1)
+    import briefing.answer as answering
+    import briefing.answer.evidence as evidence
+    from briefing.index.load import Index, load_index
+
+    spent: dict[str, float] = defaultdict(float)
+
+    def wrap(owner, name, label):
+        original = getattr(owner, name)
+
+        def timed(*a, **k):
+            started = time.perf_counter()
+            try:
+                return original(*a, **k)
+            finally:
+                spent[label] += time.perf_counter() - started
+
+        setattr(owner, name, timed)
+
+    wrap(Index, "encode_query", "encode")
+    wrap(Index, "dense_search", "dense")
+    wrap(Index, "lexical_search", "lexical")
+    wrap(Index, "sentence_vectors", "sentence vectors")
+    wrap(evidence, "candidates", "sentences")
+    wrap(evidence, "coverage", "coverage")
+    wrap(answering, "decide", "decide")
+
+    index = load_index(args.index)
+    questions = [
+        json.loads(line)["question"]
+        for path in args.questions
+        for line in path.read_text().splitlines()
+        if line.strip()
+    ]
+    for question in questions[:5]:
+        answering.answer(index, question)
+    floor = []
+    for question in questions:
+        started = time.perf_counter()
+        index.embedder.encode([question])
+        floor.append((time.perf_counter() - started) * 1000)
+    load_before = load_average()
+    totals, parts = [], defaultdict(list)
+    for _ in range(args.repeat):
+        for question in questions:
+            spent.clear()
+            started = time.perf_counter()
+            answering.answer(index, question)
+            total = time.perf_counter() - started
+            totals.append(total * 1000)
+            for label, seconds in spent.items():
+                parts[label].append(seconds * 1000)
+            parts["other"].append((total - sum(v for k, v in spent.items() if k != "sentence vectors")) * 1000)
+    floor_after = []
+    for question in questions:
+        started = time.perf_counter()
+        index.embedder.encode([question])
+        floor_after.append((time.perf_counter() - started) * 1000)
+    floor += floor_after
+    out = {
+        "index": str(args.index),
+        "passages": index.manifest.passages,
+        "faiss": index.manifest.faiss_type,
+        "questions": len(totals),
+        "answer_p50_ms": round(percentile(totals, 0.5), 2),
+        "answer_p95_ms": round(percentile(totals, 0.95), 2),
+        "question_encode_p50_ms": round(percentile(floor, 0.5), 2),
+        "question_encode_p95_ms": round(percentile(floor, 0.95), 2),
+        "ratio_answer_over_encode_p50": round(percentile(totals, 0.5) / percentile(floor, 0.5), 2),
+        "parts_p50_ms": {k: round(percentile(v, 0.5), 2) for k, v in parts.items()},
+        "parts_p95_ms": {k: round(percentile(v, 0.95), 2) for k, v in parts.items()},
+        "parts_mean_ms": {k: round(sum(v) / len(v), 2) for k, v in parts.items()},
+        "load_before": load_before,
+        "load_after": load_average(),
+    }
+    print(json.dumps(out, indent=1))
+    index.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
