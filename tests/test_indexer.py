@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, STATE_DEPT, FakeEmbedder
+from conftest import STATE_DEPT, FakeEmbedder, article_corpus
 
 from briefing.corpus.chunking import ChunkingParams
 from briefing.errors import CorpusEmptyError, IndexBusyError, IndexMismatchError, IndexMissingError
@@ -216,8 +215,7 @@ def _env():
 @pytest.mark.skipif(not STATE_DEPT.exists(), reason="needs ../shared/datasets")
 def test_killed_build_leaves_previous_index_usable_and_next_build_completes(tmp_path):
     """Real model, real process: SIGKILL a build part-way through embedding."""
-    corpus = tmp_path / "corpus"
-    shutil.copytree(CORPUS, corpus)
+    corpus = article_corpus(tmp_path / "corpus")  # the seed article alone: corpus/ also holds the demo collection
     index_dir = tmp_path / "index"
     briefing = [sys.executable, "-m", "briefing.cli"]
     subprocess.run(
