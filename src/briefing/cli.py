@@ -15,7 +15,6 @@ import os
 import sys
 from pathlib import Path
 
-from . import phrases
 from .answer import DEFAULT_THRESHOLD, answer
 from .cli_common import add_filter_args, log
 from .cli_common import filters_from_args as filters_from_args
@@ -183,36 +182,12 @@ def _run_ask(args) -> int:
 
 
 def _plain_text(reply) -> str:
-    """The answer as plain text (no markdown escapes): :func:`briefing.answer.render.render_text`
-    when the answer package has it, else one caption per document with its quotes beneath."""
-    try:
-        from .answer.render import render_text  # type: ignore[attr-defined]
-    except ImportError:  # an answer package without render_text
-        render_text = None
-    if render_text is not None:
-        from .answer.retrieve import Filters
+    """The answer as plain text, no markdown escapes (:func:`briefing.answer.render.render_text`)."""
+    from .answer.render import render_text
+    from .answer.retrieve import Filters
 
-        filters = Filters(**reply.filters) if reply.filters else None
-        extra = {"strength": reply.strength} if getattr(reply, "strength", None) else {}
-        return render_text(list(reply.extracts), timeline=reply.timeline, filters=filters, **extra)
-    if reply.abstained or not reply.extracts:
-        return phrases.NO_ANSWER
-    lines: list[str] = []
-    if reply.filters:
-        filters = reply.filters
-        lines.append(phrases.filter_phrase(filters.get("since"), filters.get("until"), filters.get("source")))
-    if reply.timeline and len({e.date for e in reply.extracts}) > 1:
-        lines.append(phrases.TIMELINE_HEADER)
-    previous = None
-    for extract in reply.extracts:
-        if extract.doc_id != previous:
-            meta = [extract.title or phrases.UNTITLED, extract.date or phrases.DATE_UNKNOWN]
-            meta += [extract.source or phrases.SOURCE_UNKNOWN, extract.doc_id]
-            lines += ["", f"[{extract.citation}] " + " — ".join(meta)]
-            previous = extract.doc_id
-        speaker = f"{extract.speaker}: " if extract.speaker else ""
-        lines.append(f"    {speaker}“{' '.join(extract.text.split())}”")
-    return "\n".join(lines).strip("\n")
+    filters = Filters(**reply.filters) if reply.filters else None
+    return render_text(list(reply.extracts), timeline=reply.timeline, filters=filters, strength=reply.strength)
 
 
 def _run_serve(args) -> int:
