@@ -15,6 +15,9 @@ gold set (``--repeat`` times), one thread (torch and FAISS).  Measured per quest
   ``decide`` (abstention, selection, rendering); ``other`` is the rest;
 * the floor: ``Embedder.encode`` of the question alone (the same model, warm).
 
+With ``PYTHONPATH=<older checkout>/src`` it measures that checkout the same way (parts it
+lacks are left out; its per-question sentence-vector cache is emptied before each question).
+
 Prints one JSON object: p50/p95 of each, the ratio of the p50s of ``answer()`` and one
 question encoding, and the load average before and after.
 """
@@ -54,14 +57,19 @@ def main() -> int:
 
     torch.set_num_threads(1)
     faiss.omp_set_num_threads(1)
-    import briefing.answer as answering
-    import briefing.answer.evidence as evidence
+    import importlib
+
+    # by module name: the package attribute ``briefing.answer`` is the facade's function
+    answering = importlib.import_module("briefing.answer")
+    evidence = importlib.import_module("briefing.answer.evidence")
     from briefing.index.load import Index, load_index
 
     spent: dict[str, float] = defaultdict(float)
 
     def wrap(owner, name, label):
-        original = getattr(owner, name)
+        original = getattr(owner, name, None)
+        if original is None:  # an older checkout (``PYTHONPATH=/tmp/before/src``) without this part
+            return
 
         def timed(*a, **k):
             started = time.perf_counter()
@@ -96,8 +104,13 @@ def main() -> int:
         floor.append((time.perf_counter() - started) * 1000)
     load_before = load_average()
     totals, parts = [], defaultdict(list)
+    # An older checkout kept an LRU cache of sentence vectors filled per question: emptied before
+    # each question, as on a large corpus where a question's candidate sentences are mostly new.
+    old_cache = getattr(importlib.import_module("briefing.answer.sentences"), "SENTENCE_VECTORS", None)
     for _ in range(args.repeat):
         for question in questions:
+            if old_cache is not None:
+                old_cache._cache.clear()
             spent.clear()
             started = time.perf_counter()
             answering.answer(index, question)

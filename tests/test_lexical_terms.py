@@ -7,14 +7,16 @@ import json
 from conftest import FakeEmbedder
 
 from briefing.answer.retrieve import Filters, retrieve
-from briefing.index import build_index, load_index
+from briefing.index import build_index, load
+from briefing.index.load import load_index
 
 
 def quiet(**kwargs):
     return dict(show_bar=False, log=lambda _: None, **kwargs)
 
 
-def build(tmp_path):
+def build(tmp_path, monkeypatch, prune_from=0):
+    monkeypatch.setattr(load, "LEXICAL_PRUNE_FROM", prune_from)  # the tiny index is pruned as a large one
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     records = [
@@ -34,8 +36,13 @@ def build(tmp_path):
     return load_index(tmp_path / "index", embedder=FakeEmbedder())
 
 
-def test_common_words_are_left_out_but_the_rarest_are_kept(tmp_path):
-    index = build(tmp_path)
+def test_small_indexes_keep_every_word(tmp_path, monkeypatch):
+    index = build(tmp_path, monkeypatch, prune_from=load.LEXICAL_PRUNE_FROM)
+    assert index.lexical_terms("department Freedonia unicorn") == ["department", "freedonia", "unicorn"]
+
+
+def test_common_words_are_left_out_but_the_rarest_are_kept(tmp_path, monkeypatch):
+    index = build(tmp_path, monkeypatch)
     # "department" is in every passage, "freedonia" in one, "unicorn" in none.
     assert index.lexical_terms("department Freedonia unicorn") == ["freedonia"]
     assert index.lexical_terms("department Freedonia unicorn", max_df_share=None) == [
@@ -48,8 +55,8 @@ def test_common_words_are_left_out_but_the_rarest_are_kept(tmp_path):
     assert index.lexical_search("unicorn", 10) == []
 
 
-def test_pruned_query_ranks_the_discriminating_passage_first_and_filters_stay_inside(tmp_path):
-    index = build(tmp_path)
+def test_pruned_query_ranks_the_discriminating_passage_first_and_filters_stay_inside(tmp_path, monkeypatch):
+    index = build(tmp_path, monkeypatch)
     passages = index.store.passages(index.store.passage_ids())
     rare = next(pid for pid, p in passages.items() if p.doc_id == "c.jsonl#rare")
     assert index.lexical_search("department Freedonia", 5)[0][0] == rare
