@@ -92,6 +92,7 @@ def test_json_contract_and_verbatim_offsets(seed_index_dir):
 
 def test_answer_text_is_only_extracts_and_fixed_phrases(seed_index):
     fixed = [phrases.TIMELINE_HEADER, phrases.NO_ANSWER, phrases.DATE_UNKNOWN, phrases.SOURCE_UNKNOWN]
+    fixed += list(phrases.STRENGTH.values())
     for question in QUESTIONS:
         reply = answer(seed_index, question)
         rest = reply.answer.replace("\\", "")

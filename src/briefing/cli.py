@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from .answer import DEFAULT_THRESHOLD, answer
+from .answer import answer
 from .cli_common import add_filter_args, log
 from .cli_common import filters_from_args as filters_from_args
 from .corpus.limits import DEFAULT_MAX_DOCUMENT_MB, MAX_DOCUMENT_ENV, max_document_bytes
@@ -162,7 +162,7 @@ def _run_ask(args) -> int:
             question,
             top=args.top,
             filters=filters or None,
-            threshold=DEFAULT_THRESHOLD if args.threshold is None else args.threshold,
+            threshold=args.threshold,  # None: the bot's own cut, calibrated for this index
         )
         if brief_format:
             replies.append(reply)

@@ -120,11 +120,12 @@ def decide(
     """Turn gathered evidence into extracts, or an abstention.
 
     Abstains when the question's answerability (``Evidence.answerability``) is
-    below ``threshold`` (default ``params.threshold``; -1 or less never abstains).
+    below ``threshold`` (default ``Evidence.threshold``: the global cut, calibrated
+    per index; -1 or less never abstains).
     Shows only extracts scoring at least ``params.extract_ratio`` of the best one.
     """
     params = params or evidence.params
-    threshold = params.threshold if threshold is None else threshold
+    threshold = evidence.threshold if threshold is None else threshold
     applied, candidates, documents = evidence.filters, evidence.candidates, evidence.documents
     filters_dict = applied.to_dict() if applied else {}
     if not candidates or (threshold > -1.0 and evidence.answerability < threshold):

@@ -8,7 +8,7 @@ measures how much of the question's key terms each passage covers (IDF-weighted)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from ..errors import BadInputError
 from ..index.load import Index
 from ..records import Document
 from ..textfold import lexical_terms
+from .calibration import offtopic_level
 from .features import question_row, unseen_share
 from .params import DEFAULT_PARAMS, AnswerParams
 from .question import answer_type, date_filter, is_change_question
@@ -59,6 +60,15 @@ class Evidence:
     answer_type: str | None
     params: AnswerParams = DEFAULT_PARAMS
     unseen: float = 0.0  # share of the question's content words no passage holds
+    offtopic: float = 0.0  # mean answerability of off-topic questions on this index (calibration.py)
+
+    @property
+    def threshold(self) -> float:
+        """The answerability below which the bot abstains on this index: the global cut, or
+        less on an index where even off-topic questions score low (``calibration.py``)."""
+        if self.params.offtopic_factor <= 0 or self.params.threshold <= -1.0:
+            return self.params.threshold
+        return min(self.params.threshold, self.params.offtopic_factor * self.offtopic)
 
     @property
     def best_score(self) -> float:
@@ -100,6 +110,22 @@ def gather(
 
     Raises BadInputError for an empty question.
     """
+    evidence = _gather(index, question, filters=filters, context=context, mode=mode, params=params)
+    if params.offtopic_factor > 0:
+        level = offtopic_level(index, lambda text: _gather(index, text, params=params).answerability)
+        evidence = replace(evidence, offtopic=level)
+    return evidence
+
+
+def _gather(
+    index: Index,
+    question: str,
+    *,
+    filters: Filters | None = None,
+    context: str | None = None,
+    mode: str = "hybrid",
+    params: AnswerParams = DEFAULT_PARAMS,
+) -> Evidence:
     question = question.strip()
     if not question:
         raise BadInputError("the question is empty.")

@@ -186,8 +186,6 @@ QUESTION_FEATURES = (
     "top_cos",
     "max_cos",
     "top_p_dense",
-    "top_cov_s",
-    "top_cov_c",
     "max_cov_p",
     "top_has_type",
     "unseen",
@@ -212,7 +210,7 @@ def question_row(probabilities: np.ndarray, rows: np.ndarray, unseen: float) -> 
     ``probabilities`` are the sentence scorer's, ``rows`` the candidates' features.
     """
     if len(probabilities) == 0:
-        return np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, unseen], dtype=np.float64)
+        return np.array([0.0] * (len(QUESTION_FEATURES) - 1) + [unseen], dtype=np.float64)
     column = {name: i for i, name in enumerate(FEATURES)}
     order = np.argsort(-probabilities)
     best = rows[order[0]]
@@ -224,8 +222,6 @@ def question_row(probabilities: np.ndarray, rows: np.ndarray, unseen: float) -> 
             best[column["s_cos"]],
             rows[:, column["s_cos"]].max(),
             best[column["p_dense"]],
-            best[column["cov_s"]],
-            best[column["cov_c"]],
             rows[:, column["cov_p"]].max(),
             best[column["has_type"]],
             unseen,

@@ -52,10 +52,10 @@ def _render(extracts, *, timeline, filters, strength, markdown: bool) -> str:
         return phrases.NO_ANSWER
     escape = _escape_markdown if markdown else _plain
     lines = []
-    if strength:
-        lines += [phrases.strength_phrase(strength), ""]
     if filters:
         lines += [phrases.filter_phrase(filters.since, filters.until, filters.source), ""]
+    if strength:
+        lines += [phrases.strength_phrase(strength), ""]
     if shows_timeline(extracts, timeline):
         lines += [phrases.TIMELINE_HEADER, ""]
     for group in _by_document(extracts).values():

@@ -73,6 +73,7 @@ class QuestionResult:
     evidence: bool = True  # did the threshold-independent evidence check pass?
     extracts: list[dict] = field(default_factory=list)  # doc_id, char_start, char_end, score, hit, verbatim
     seconds: float = 0.0
+    gold_dates: list[str] = field(default_factory=list)  # change questions: the dates of the gold quotes' documents
 
     @property
     def answerable(self) -> bool:
@@ -97,6 +98,7 @@ class QuestionResult:
             "passages": self.passages,
             "extracts": self.extracts,
             "seconds": round(self.seconds, 3),
+            **({"gold_dates": self.gold_dates} if self.gold_dates else {}),
         }
 
 
@@ -190,6 +192,8 @@ def _answer_at(index, question: str, threshold: float, filters, mode: str, param
     ``threshold`` exactly as ``answer()`` takes it.
     """
     evidence = gather(index, question, filters=filters, mode=mode, params=params)
+    if threshold == params.threshold:  # the bot's own cut, calibrated for this index
+        threshold = evidence.threshold
     best = evidence.answerability if evidence.candidates else NO_SCORE
     if best < threshold:
         return None, best, True
@@ -282,6 +286,9 @@ def evaluate_question(
     result.best_score = best
     result.evidence = evidence
     result.abstained = reply is None
+    if gold.kind == "change":
+        documents = {doc_id: index.store.document(doc_id) for doc_id in {span.doc_id for span in spans}}
+        result.gold_dates = sorted({d.date for d in documents.values() if d is not None and d.date})
     if not result.abstained:
         for extract in reply.extracts:
             result.extracts.append(
@@ -296,6 +303,7 @@ def evaluate_question(
                     extract.score,
                     hit=hit,
                 )
+                | {"date": extract.date}
             )
     result.seconds = time.perf_counter() - started
     return result
@@ -330,6 +338,16 @@ def score(
         anywhere = {q.id: [e.get("hit_anywhere", False) for e in q.extracts] for q in answerable}
         for k in (1, 3):
             metrics[f"hit@{k}_anywhere"] = MetricResult(f"hit@{k}_anywhere", hit_at_k(anywhere, k).per_query)
+    timelines = {
+        q.id: len({e.get("date") for e in q.extracts if e["hit"]} & set(q.gold_dates)) / len(q.gold_dates)
+        for q in answerable
+        if q.gold_dates
+    }
+    if timelines:
+        metrics["timeline_dates"] = MetricResult("timeline_dates", timelines)
+    shown = {q.id: float(len(q.extracts)) for q in questions if q.extracts}
+    if shown:
+        metrics["extracts_per_answer"] = MetricResult("extracts_per_answer", shown)
     abstention = abstention_scores({q.id: q.abstained for q in questions}, {q.id: not q.answerable for q in questions})
     verbatim = {q.id: [bool(e["verbatim"]) for e in q.extracts] for q in questions}
     metrics["verbatim"] = verbatim_rate(verbatim)

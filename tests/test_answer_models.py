@@ -1,0 +1,201 @@
+"""The learned answer models, their features, and how answers are rendered (no model needed)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from briefing import phrases
+from briefing.answer.features import (
+    FEATURES,
+    QUESTION_FEATURES,
+    Span,
+    feature_rows,
+    question_row,
+    question_terms,
+    unseen_share,
+)
+from briefing.answer.question import answer_type, holds_answer_type
+from briefing.answer.render import render_markdown, render_text, shows_timeline
+from briefing.answer.scorer import ABSTENTION_MODEL, SENTENCE_MODEL, LinearModel, load_model, model_files
+from briefing.records import Extract
+
+COLUMN = {name: i for i, name in enumerate(FEATURES)}
+
+
+def _span(text: str, cosine: float, *, previous: str | None = None, question_turn: bool = False) -> Span:
+    return Span(
+        text=text,
+        context=text,
+        previous=previous,
+        passage_text=text,
+        cosine=cosine,
+        previous_cosine=0.0,
+        passage_dense=0.5,
+        passage_fused=0.8,
+        passage_rank=1,
+        question_turn=question_turn,
+        first=previous is None,
+    )
+
+
+def _frequency(words: dict[str, int]):
+    return lambda term: words.get(term, 10)
+
+
+# --- the models ---------------------------------------------------------------
+
+
+def test_linear_model_round_trips_and_is_a_logistic_regression():
+    model = LinearModel(("a", "b"), np.array([1.0, 0.0]), np.array([2.0, 1.0]), np.array([0.5, -1.0]), 0.25)
+    again = LinearModel.from_dict(json.loads(json.dumps(model.to_dict())))
+    rows = np.array([[3.0, 1.0], [1.0, 0.0]])
+    expected = 1 / (1 + np.exp(-(np.array([0.5 * 1.0 - 1.0, 0.0]) + 0.25)))
+    assert np.allclose(again.probability(rows), expected)
+
+
+def test_a_model_file_with_missing_weights_is_refused():
+    with pytest.raises(ValueError, match="one value per feature"):
+        LinearModel.from_dict({"features": ["a", "b"], "mean": [0], "scale": [1, 1], "coef": [1, 1], "intercept": 0})
+
+
+def test_shipped_models_match_the_features_the_code_computes():
+    sentence, abstention = load_model(SENTENCE_MODEL), load_model(ABSTENTION_MODEL)
+    assert sentence is not None and abstention is not None, "run scripts/train_answer_models.py"
+    assert sentence.features == FEATURES
+    assert abstention.features == QUESTION_FEATURES
+    assert 0.0 < abstention.extra["threshold"] < 1.0
+    assert 0.0 < sentence.extra["strong_probability"] <= 1.0
+    assert "scripts/train_answer_models.py" in sentence.extra["trained_on"]["command"]
+    assert set(model_files()) == {SENTENCE_MODEL.name, ABSTENTION_MODEL.name}
+    assert all(path.stat().st_size < 20_000 for path in (SENTENCE_MODEL, ABSTENTION_MODEL))
+
+
+def test_features_mark_the_answer_beside_the_restated_question():
+    """The failure pattern of the cosine blend: the sentence naming the subject beat the answer;
+    the answer holds the count asked for and follows a sentence that covers the question."""
+    question = "How many people died in the August 2021 bombing at Kabul airport?"
+    terms = question_terms(question, _frequency({"kabul": 3, "airport": 5, "bombing": 4}), 1000)
+    spans = [
+        _span("On August 26, 2021, terrorists launched a suicide bombing against Kabul airport.", 0.74),
+        _span(
+            "At least 185 people were killed in the attack.",
+            0.48,
+            previous="On August 26, 2021, terrorists launched a suicide bombing against Kabul airport.",
+        ),
+    ]
+    rows = feature_rows(terms, spans)
+    assert rows[0, COLUMN["has_type"]] == 0.0 and rows[1, COLUMN["has_type"]] == 1.0
+    assert rows[1, COLUMN["prev_cov"]] > 0.5 and rows[0, COLUMN["prev_cov"]] == 0.0
+
+
+# --- features -----------------------------------------------------------------
+
+
+def test_feature_rows_relative_columns_and_coverage():
+    terms = question_terms("What did Price say about CAATSA sanctions?", _frequency({"caatsa": 2}), 1000)
+    rows = feature_rows(
+        terms,
+        [_span("CAATSA sanctions were imposed.", 0.7), _span("The weather was fine.", 0.2, question_turn=True)],
+    )
+    assert rows.shape == (2, len(FEATURES))
+    assert rows[0, COLUMN["rel_cos"]] == 0.0 and rows[1, COLUMN["rel_cos"]] == pytest.approx(-0.5)
+    assert rows[0, COLUMN["bm25"]] == 1.0 and rows[1, COLUMN["bm25"]] == 0.0
+    assert 0.5 < rows[0, COLUMN["cov_s"]] < 1.0 and rows[1, COLUMN["cov_s"]] == 0.0  # "Price" is missing
+    assert rows[1, COLUMN["qturn"]] == 1.0
+    assert feature_rows(terms, []).shape == (0, len(FEATURES))
+
+
+def test_question_row_and_unseen_words():
+    rows = np.zeros((3, len(FEATURES)))
+    rows[:, COLUMN["s_cos"]] = [0.2, 0.9, 0.4]
+    evidence = question_row(np.array([0.1, 0.7, 0.3]), rows, 0.5)
+    values = dict(zip(QUESTION_FEATURES, evidence))
+    assert values["top_prob"] == 0.7 and values["gap"] == pytest.approx(0.4)
+    assert values["top_cos"] == pytest.approx(0.9) and values["unseen"] == 0.5
+    assert question_row(np.zeros(0), np.zeros((0, len(FEATURES))), 1.0)[-1] == 1.0
+    assert unseen_share("What did Andorra say about Turkey?", _frequency({"andorra": 0})) == 0.5
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many died in the attack?", "number"),
+        ("When did the talks start?", "date"),
+        ("Who succeeded Khalilzad as special representative?", "person"),
+        ("Which official led the delegation?", "person"),
+        ("Where will the ministers meet?", "place"),
+        ("What did Price say about CAATSA?", None),
+    ],
+)
+def test_answer_types(question, kind):
+    assert answer_type(question) == kind
+
+
+def test_answer_types_must_be_new_to_the_question():
+    asked = "How many died in the August 2021 bombing?"
+    assert not holds_answer_type("number", "On August 26, 2021, terrorists attacked.", asked)
+    assert holds_answer_type("number", "At least 185 people were killed.", asked)
+    assert holds_answer_type("date", "The talks began on March 4.", "When did the talks begin?")
+    who = "Who succeeded Zalmay Khalilzad?"
+    assert not holds_answer_type("person", "Zalmay Khalilzad travelled again.", who)
+    assert holds_answer_type("person", "Thomas West led the delegation.", who)
+    assert holds_answer_type(None, "anything", "What happened?")
+
+
+# --- rendering ----------------------------------------------------------------
+
+
+def _extract(citation: int, text: str, date: str | None, **kwargs) -> Extract:
+    return Extract(
+        citation=citation,
+        text=text,
+        doc_id=f"d{citation}",
+        path=f"d{citation}.md",
+        char_start=0,
+        char_end=len(text),
+        score=0.5,
+        title=f"Title (no. {citation})",
+        date=date,
+        **kwargs,
+    )
+
+
+def test_one_caption_per_document_with_its_extracts_beneath():
+    extracts = [
+        _extract(1, "First quote.", "2021-06-10", speaker="MR PRICE"),
+        _extract(1, "Second quote.", "2021-06-10", speaker="MR PRICE"),
+        _extract(2, "Third quote.", "2022-03-21"),
+    ]
+    markdown = render_markdown(extracts, timeline=False, filters=None, strength="strong")
+    assert markdown.startswith(phrases.STRENGTH["strong"])
+    assert markdown.count("Title \\(no. 1\\)") == 1 and markdown.count("Title \\(no. 2\\)") == 1
+    assert markdown.index("Title \\(no. 1\\)") < markdown.index("First quote.") < markdown.index("Second quote.")
+    assert markdown.index("Second quote.") < markdown.index("Title \\(no. 2\\)") < markdown.index("Third quote.")
+
+
+def test_timeline_header_only_when_dates_differ():
+    same = [_extract(1, "A.", "2021"), _extract(1, "B.", "2021")]
+    differ = [_extract(1, "A.", "2021"), _extract(2, "B.", "2022-03-21")]
+    assert not shows_timeline(same, True) and shows_timeline(differ, True) and not shows_timeline(differ, False)
+    assert phrases.TIMELINE_HEADER not in render_markdown(same, timeline=True, filters=None)
+    assert phrases.TIMELINE_HEADER in render_markdown(differ, timeline=True, filters=None)
+
+
+def test_plain_text_has_no_markdown_escapes():
+    text = render_text([_extract(1, "The S-400 (a system) [sic].", "2021")], timeline=False, filters=None)
+    assert "\\" not in text and "**" not in text and ">" not in text
+    assert "Title (no. 1)" in text and "“The S-400 (a system) [sic].”" in text
+
+
+def test_abstention_renders_the_fixed_phrase_only():
+    assert render_markdown([], timeline=False, filters=None, strength="strong") == phrases.NO_ANSWER
+    assert render_text([], timeline=True, filters=None) == phrases.NO_ANSWER
+
+
+def test_strength_phrases_are_fixed():
+    assert set(phrases.STRENGTH) == {"strong", "partial"}
+    assert all(v.startswith("Evidence: ") for v in phrases.STRENGTH.values())
+    assert phrases.strength_phrase("partial") == phrases.STRENGTH["partial"]
