@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 from collections import defaultdict
@@ -140,6 +141,7 @@ def main() -> int:
         "parts_mean_ms": {k: round(sum(v) / len(v), 2) for k, v in parts.items()},
         "load_before": load_before,
         "load_after": load_average(),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     print(json.dumps(out, indent=1))
     index.close()
