@@ -199,3 +199,19 @@ def test_strength_phrases_are_fixed():
     assert set(phrases.STRENGTH) == {"strong", "partial"}
     assert all(v.startswith("Evidence: ") for v in phrases.STRENGTH.values())
     assert phrases.strength_phrase("partial") == phrases.STRENGTH["partial"]
+
+
+def test_citations_name_the_record_and_speakers_are_not_repeated():
+    extract = Extract(
+        citation=1,
+        text="MR PRICE: — CAATSA imposes sanctions.",
+        doc_id="state-dept-demo.jsonl#sdpr-00995",
+        path="state-dept-demo.jsonl",
+        char_start=0,
+        char_end=38,
+        score=0.5,
+        speaker="MR PRICE",
+    )
+    text = render_text([extract], timeline=False, filters=None)
+    assert "state-dept-demo.jsonl#sdpr-00995" in text
+    assert text.count("MR PRICE") == 1

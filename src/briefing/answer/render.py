@@ -42,7 +42,7 @@ def _caption(extract: Extract, escape) -> str:
         escape(extract.title or phrases.UNTITLED),
         extract.date or phrases.DATE_UNKNOWN,
         escape(extract.source or phrases.SOURCE_UNKNOWN),
-        escape(extract.path),
+        escape(extract.doc_id),  # the path, plus #record for a collection record
     ]
     return f"[{extract.citation}] " + " — ".join(parts)
 
@@ -63,7 +63,9 @@ def _render(extracts, *, timeline, filters, strength, markdown: bool) -> str:
         lines.append(f"**{caption}**" if markdown else caption)
         for extract in group:
             quoted = " ".join(escape(extract.text).split())
-            speaker = escape(extract.speaker) if extract.speaker else ""
+            # A transcript quote that opens with its turn's label ("MR PRICE: —") names the speaker itself.
+            named = extract.speaker and not extract.text.lstrip().startswith(extract.speaker)
+            speaker = escape(extract.speaker) if named else ""
             if markdown:
                 prefix = f"**{speaker}** — " if speaker else ""
                 lines.append(f"> {prefix}{quoted} [{extract.citation}]")
@@ -80,7 +82,7 @@ def render_markdown(
     extracts: list[Extract], *, timeline: bool, filters: Filters | None, strength: str | None = None
 ) -> str:
     """The answer as markdown: the evidence label, filter and timeline phrases, then per
-    document a caption ``[n] title — date — source — path`` with its quoted extracts beneath."""
+    document a caption ``[n] title — date — source — document id`` with its quoted extracts beneath."""
     return _render(extracts, timeline=timeline, filters=filters, strength=strength, markdown=True)
 
 
