@@ -64,7 +64,7 @@ def test_a_model_file_with_missing_weights_is_refused():
 def test_shipped_models_match_the_features_the_code_computes():
     sentence, abstention = load_model(SENTENCE_MODEL), load_model(ABSTENTION_MODEL)
     assert sentence is not None and abstention is not None, "run scripts/train_answer_models.py"
-    assert sentence.features == FEATURES
+    assert sentence.features and set(sentence.features) <= set(FEATURES)  # picked by name from the rows
     assert abstention.features == QUESTION_FEATURES
     assert 0.0 < abstention.extra["threshold"] < 1.0
     assert 0.0 < sentence.extra["strong_probability"] <= 1.0

@@ -53,12 +53,16 @@ class LinearModel:
             **self.extra,
         }
 
-    def decision(self, rows: np.ndarray) -> np.ndarray:
+    def decision(self, rows: np.ndarray, names: tuple[str, ...] | None = None) -> np.ndarray:
+        """The linear score of each row; ``names`` are the rows' columns when they hold more
+        features than the model uses (the model picks its own by name)."""
         rows = np.atleast_2d(np.asarray(rows, dtype=np.float64))
+        if names is not None and tuple(names) != self.features:
+            rows = rows[:, [names.index(name) for name in self.features]]
         return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
 
-    def probability(self, rows: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.decision(rows)))
+    def probability(self, rows: np.ndarray, names: tuple[str, ...] | None = None) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.decision(rows, names)))
 
 
 def load_model(path: Path) -> LinearModel | None:

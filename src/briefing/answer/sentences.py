@@ -18,7 +18,7 @@ import numpy as np
 from ..corpus.speakers import is_question_label
 from ..index.load import Index
 from ..records import Document, Passage, Sentence
-from .features import Span, feature_rows, question_terms
+from .features import FEATURES, Span, feature_rows, question_terms
 from .params import DEFAULT_PARAMS, AnswerParams
 from .scorer import sentence_model
 
@@ -165,7 +165,7 @@ def candidates(
     rows = feature_rows(terms, spans)
     model = sentence_model()
     if model is not None:
-        scores = model.probability(rows)
+        scores = model.probability(rows, FEATURES)
     else:
         scores = [
             (params.sentence_weight * span.cosine + (1 - params.sentence_weight) * span.passage_dense)
