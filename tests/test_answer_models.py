@@ -15,6 +15,7 @@ from briefing.answer.features import (
     feature_rows,
     question_row,
     question_terms,
+    unseen_names,
     unseen_share,
 )
 from briefing.answer.question import answer_type, holds_answer_type
@@ -215,3 +216,10 @@ def test_citations_name_the_record_and_speakers_are_not_repeated():
     text = render_text([extract], timeline=False, filters=None)
     assert "state-dept-demo.jsonl#sdpr-00995" in text
     assert text.count("MR PRICE") == 1
+
+
+def test_names_the_corpus_never_mentions():
+    frequency = _frequency({"andorra": 0, "state": 40, "department": 40})
+    assert unseen_names("What did the State Department say about Andorra's elections?", frequency) == ("Andorra",)
+    assert unseen_names("Andorra: what did the State Department say?", frequency) == ()  # the first word is not a name
+    assert unseen_names("what about Turkey?", _frequency({"turkey": 3})) == ()

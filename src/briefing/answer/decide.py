@@ -2,7 +2,8 @@
 
 Abstain (no extracts, the fixed message) when the abstention model finds the
 question unlikely to be answered by the sources (``Evidence.answerability``
-below the threshold).  Otherwise show the candidates scoring close enough to
+below the threshold), or when the question names something the corpus never
+mentions (``Evidence.names_missing``).  Otherwise show the candidates scoring close enough to
 the best one (no padding), near-duplicates dropped (the earliest kept), with a
 calibrated evidence label (strong / partial); for "did it change?" questions,
 one statement per document, officials first, oldest first.
@@ -128,7 +129,7 @@ def decide(
     threshold = evidence.threshold if threshold is None else threshold
     applied, candidates, documents = evidence.filters, evidence.candidates, evidence.documents
     filters_dict = applied.to_dict() if applied else {}
-    if not candidates or (threshold > -1.0 and evidence.answerability < threshold):
+    if not candidates or (threshold > -1.0 and (evidence.answerability < threshold or evidence.names_missing)):
         return Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
     if evidence.timeline:
         chosen = _timeline(evidence, top, params)

@@ -17,7 +17,7 @@ from ..index.load import Index
 from ..records import Document
 from ..textfold import lexical_terms
 from .calibration import offtopic_level
-from .features import question_row, unseen_share
+from .features import question_row, unseen_names, unseen_share
 from .params import DEFAULT_PARAMS, AnswerParams
 from .question import answer_type, date_filter, is_change_question
 from .retrieve import Filters, retrieve
@@ -61,6 +61,14 @@ class Evidence:
     params: AnswerParams = DEFAULT_PARAMS
     unseen: float = 0.0  # share of the question's content words no passage holds
     offtopic: float = 0.0  # mean answerability of off-topic questions on this index (calibration.py)
+    unseen_names: tuple[str, ...] = ()  # names of the question no passage holds (features.unseen_names)
+    index_passages: int = 0
+
+    @property
+    def names_missing(self) -> bool:
+        """The question names something the corpus never mentions, on an index large enough for
+        that to mean something (a single article lacks most paraphrases' words)."""
+        return bool(self.unseen_names) and self.index_passages >= self.params.unseen_name_min_passages
 
     @property
     def threshold(self) -> float:
@@ -157,4 +165,6 @@ def _gather(
         answer_type=answer_type(question),
         params=params,
         unseen=unseen_share(question, index.document_frequency),
+        unseen_names=unseen_names(question, index.document_frequency),
+        index_passages=index.manifest.passages,
     )

@@ -204,6 +204,23 @@ def unseen_share(question: str, document_frequency) -> float:
     return sum(document_frequency(term) == 0 for term in terms) / len(terms)
 
 
+_NAME_IN_QUESTION = re.compile(r"(?<!^)\b[A-Z][A-Za-z\-]+")
+
+
+def unseen_names(question: str, document_frequency) -> tuple[str, ...]:
+    """Names of the question (capitalised words after its first) that no passage of the index holds.
+
+    "What did the State Department say about Andorra's elections?" -> ("Andorra",) on a corpus that
+    never names Andorra: the sources cannot answer it.
+    """
+    names = []
+    for word in _NAME_IN_QUESTION.findall(question.strip()):
+        terms = lexical_terms(word)
+        if terms and all(document_frequency(term) == 0 for term in terms):
+            names.append(word)
+    return tuple(dict.fromkeys(names))
+
+
 def question_row(probabilities: np.ndarray, rows: np.ndarray, unseen: float) -> np.ndarray:
     """The evidence for one question (:data:`QUESTION_FEATURES`) from its scored candidates.
 

@@ -26,6 +26,7 @@ class AnswerParams:
 
     threshold: float = field(default_factory=model_threshold)  # abstain below this answerability; -1: never
     offtopic_factor: float = 2.0  # ... or below this many times the index's off-topic answerability (0: off)
+    unseen_name_min_passages: int = 50  # from this index size, a name the corpus never holds means: abstain
     sentence_weight: float = 0.6  # share of the sentence cosine in a sentence's score; the rest is the passage's
     question_turn_penalty: float = 0.75  # a reporter's words count for less than an official's
     passages_to_read: int = 8

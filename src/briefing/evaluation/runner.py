@@ -195,7 +195,7 @@ def _answer_at(index, question: str, threshold: float, filters, mode: str, param
     if threshold == params.threshold:  # the bot's own cut, calibrated for this index
         threshold = evidence.threshold
     best = evidence.answerability if evidence.candidates else NO_SCORE
-    if best < threshold:
+    if best < threshold or (threshold > -1.0 and evidence.names_missing):
         return None, best, True
     reply = decide(evidence, threshold=threshold)
     return (None if reply.abstained else reply), best, True
