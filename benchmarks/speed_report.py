@@ -229,6 +229,7 @@ def render(folder: Path) -> str:
                     d["question_encode_p50_ms"],
                     d["ratio_answer_over_encode_p50"],
                     parts,
+                    d.get("peak_rss_mb", "—"),
                     d["load_before"],
                 ]
             )
@@ -242,10 +243,71 @@ def render(folder: Path) -> str:
                     "one question encoding p50 ms",
                     "ratio",
                     "parts p50 ms",
+                    "peak RSS MB",
                     "load",
                 ],
                 rows,
             ),
+            "",
+        ]
+    indexes = sorted(folder.glob("index-*.json"), key=lambda path: json.loads(path.read_text())["passages"])
+    if indexes:
+        rows = []
+        for path in indexes:
+            d = json.loads(path.read_text())
+            files = d["files_mb"]
+            rows.append(
+                [
+                    d["passages"],
+                    d["documents"],
+                    d["build_seconds_without_embedding"],
+                    files["passages.sqlite"],
+                    files["vectors.faiss"],
+                    files.get("vectors.ivf.faiss", "—"),
+                    d["total_mb"],
+                ]
+            )
+        out += [
+            "## Copied indexes (`benchmarks/copies_index.py`)",
+            "",
+            "The demo collection (774 passages) copied under distinct ids, built by `build_index` with every vector",
+            "from a cache keyed by text (`benchmarks/caching.py`): chunking, SQLite, FTS5, sentence vectors and",
+            "FAISS are real; embedding is not (at ~2.4 passage passes per passage it would add about 10 hours",
+            "per million passages on 2 idle cores).",
+            "",
+            _table(
+                [
+                    "passages",
+                    "documents",
+                    "build s (no embedding)",
+                    "passages.sqlite MB",
+                    "vectors.faiss MB",
+                    "vectors.ivf.faiss MB",
+                    "on disk MB",
+                ],
+                rows,
+            ),
+            "",
+        ]
+    recalls = sorted(folder.glob("recall-*.json"), key=lambda path: json.loads(path.read_text())["passages"])
+    if recalls:
+        rows = [
+            [
+                d["passages"],
+                d["faiss"],
+                d["questions"],
+                d["recall_at_10"],
+                d["ivf_ms_per_query"],
+                d["exact_ms_per_query"],
+                d["load"],
+            ]
+            for d in (json.loads(path.read_text()) for path in recalls)
+        ]
+        out += [
+            "Recall@10 of dense search against exact search on these indexes (`benchmarks/recall_index.py`, the",
+            "demo and seed gold questions; ties by score count, since copies hold identical vectors):",
+            "",
+            _table(["passages", "FAISS", "questions", "recall@10", "IVF ms/query", "exact ms/query", "load"], rows),
             "",
         ]
     adds = sorted(folder.glob("add-*.json"))
