@@ -223,3 +223,24 @@ def test_names_the_corpus_never_mentions():
     assert unseen_names("What did the State Department say about Andorra's elections?", frequency) == ("Andorra",)
     assert unseen_names("Andorra: what did the State Department say?", frequency) == ()  # the first word is not a name
     assert unseen_names("what about Turkey?", _frequency({"turkey": 3})) == ()
+
+
+def test_offtopic_level_is_computed_once_per_index_generation(tmp_path):
+    from types import SimpleNamespace
+
+    from briefing.answer import calibration
+
+    (tmp_path / "gen-1").mkdir()
+    index = SimpleNamespace(dir=tmp_path, manifest=SimpleNamespace(generation="gen-1"))
+    asked = []
+
+    def answerability(question):
+        asked.append(question)
+        return 0.1
+
+    assert calibration.offtopic_level(index, answerability) == pytest.approx(0.1)
+    assert len(asked) == len(calibration.offtopic_questions()) > 0
+    assert list((tmp_path / "gen-1").glob("calibration-*.json"))
+    calibration._levels.clear()  # a new process: the level is read back from the index folder
+    assert calibration.offtopic_level(index, answerability) == pytest.approx(0.1)
+    assert len(asked) == len(calibration.offtopic_questions())
