@@ -32,9 +32,9 @@ class AnswerParams:
     passages_to_read: int = 8
     timeline_passages: int = 24
     extract_ratio: float = 0.5  # show extracts scoring at least this share of the best one (no padding)
-    timeline_ratio: float = 0.25  # a timeline takes statements scoring at least this share of the best one
+    timeline_ratio: float = 0.1  # a timeline takes statements scoring at least this share of the best one
     timeline_documents: int = 8  # at most this many documents (dates) in a timeline
-    timeline_coverage_share: float = 0.5  # ... from passages holding this share of the best key-term coverage
+    timeline_coverage_share: float = 0.4  # ... from passages holding this share of the best key-term coverage
     duplicate_jaccard: float = 0.8  # word-set Jaccard at which two sentences are near-duplicates
     dense_weight: float = 0.75  # weight of the dense score in hybrid retrieval (SciFact train)
     candidates: int = 100  # candidates each retriever returns before fusion
