@@ -27,14 +27,13 @@ bot abstains at the evaluated threshold follows from them (see :func:`_answer_at
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from ..answer import DEFAULT_PARAMS, AnswerParams, applied_filters, decide, gather
 from ..answer.retrieve import retrieve
+from ..answer.scorer import model_files
 from .baselines import BASELINE_DENSE_WEIGHT, SentenceBank, baseline_extracts
 from .gold import EvidenceLocator, GoldQuestion, Span, quotes_contained, quotes_overlapped
 from .metrics import (
@@ -53,7 +52,6 @@ RECALL_KS = (1, 3, 5, 10)
 RETRIEVAL_DEPTH = 10
 NO_SCORE = float("-inf")  # the best-extract score of a question without any candidate sentence
 HIT_RULES = ("overlap", "contain")
-ANSWER_MODELS = Path(__file__).resolve().parents[1] / "answer" / "models"
 RETRIEVAL_METRICS = tuple(f"recall@{k}" for k in RECALL_KS) + ("mrr@10", "ndcg@10")
 
 
@@ -199,18 +197,6 @@ def _answer_at(index, question: str, threshold: float, filters, mode: str, param
         return None, best, True
     reply = decide(evidence, threshold=threshold)
     return (None if reply.abstained else reply), best, True
-
-
-def answer_model_files(folder: Path = ANSWER_MODELS) -> list[dict]:
-    """Name and sha256 of every answer model file (``answer/models/*.json``), recorded with each evaluation."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    return [
-        {"file": path.name, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-        for path in sorted(folder.glob("*.json"))
-        if path.is_file()
-    ]
 
 
 def extract_row(
@@ -400,7 +386,7 @@ def evaluate(
         time.perf_counter() - started,
         replace(params, threshold=threshold).to_dict(),
         hit_rule=hit,
-        answer_models=answer_model_files(),
+        answer_models=[{"file": name, "sha256": digest} for name, digest in model_files().items()],
     )
 
 

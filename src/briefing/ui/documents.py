@@ -13,9 +13,9 @@ from html import escape
 
 from .. import phrases
 from ..corpus.manage import remove_from_corpus
-from ..errors import BriefingError, IndexBusyError
+from ..errors import BriefingError
 from ..index.store import DocumentSummary
-from .service import BUSY, IndexHolder, RebuildOutcome
+from .service import BUSY, IndexHolder, RebuildOutcome, rebuild_into
 
 MAX_ROWS = 200  # rows shown at once; a search narrows the rest
 HEADERS = ("Title", "Date", "Source", "Passages", "File", "")
@@ -96,19 +96,7 @@ def remove_and_rebuild(holder: IndexHolder, doc_id: str) -> RebuildOutcome:
         except (BriefingError, OSError) as error:
             return RebuildOutcome([f"Not removed: {error}."], ok=False)
         outcome.lines.append(done[0].upper() + done[1:] + ".")
-        try:
-            report = holder.rebuild_locked(log=outcome.lines.append)
-        except IndexBusyError:
-            outcome.lines.append("Another process is updating the index; it will drop the document when it runs.")
-            outcome.ok = False
-            return outcome
-        except (BriefingError, OSError) as error:
-            outcome.lines.append(f"Rebuild failed: {error}. The chat still answers from the previous index.")
-            outcome.ok = False
-            return outcome
-        outcome.lines.append("Index updated: " + report.summary() + ".")
-        outcome.lines.extend(f"Skipped {skipped}." for skipped in report.skipped)
-        outcome.rebuilt = True
+        rebuild_into(outcome, holder, busy="it will drop the document when it runs", done="Index updated")
         return outcome
     finally:
         holder.rebuild_lock.release()

@@ -84,6 +84,25 @@ class RebuildOutcome:
     busy: bool = False
 
 
+def rebuild_into(outcome: RebuildOutcome, holder: IndexHolder, *, busy: str, done: str, progress=None) -> bool:
+    """Rebuild under the held lock, reporting into ``outcome``: ``done`` and the summary, or why it
+    failed (another process building: ``busy`` says what happens next). True when it rebuilt."""
+    try:
+        report = holder.rebuild_locked(progress=progress, log=outcome.lines.append)
+    except IndexBusyError:
+        outcome.lines.append(f"Another process is updating the index; {busy}.")
+        outcome.ok = False
+        return False
+    except (BriefingError, OSError) as error:
+        outcome.lines.append(f"Rebuild failed: {error}. The chat still answers from the previous index.")
+        outcome.ok = False
+        return False
+    outcome.lines.append(f"{done}: {report.summary()}.")
+    outcome.lines.extend(f"Skipped {skipped}." for skipped in report.skipped)
+    outcome.rebuilt = True
+    return True
+
+
 def add_and_rebuild(
     holder: IndexHolder,
     paths: list[Path],
@@ -114,20 +133,10 @@ def add_and_rebuild(
             return outcome
         if started:
             started()
-        try:
-            report = holder.rebuild_locked(progress=progress, log=outcome.lines.append)
-        except IndexBusyError:
-            outcome.lines.append("Another process is updating the index; try again when it has finished.")
-            outcome.ok = False
-            return outcome
-        except (BriefingError, OSError) as error:
-            outcome.lines.append(f"Rebuild failed: {error}. The chat still answers from the previous index.")
-            outcome.ok = False
-            return outcome
-        outcome.lines.append("Index rebuilt: " + report.summary() + ".")
-        outcome.lines.extend(f"Skipped {skipped}." for skipped in report.skipped)
-        outcome.rebuilt = True
-        outcome.ok = not any(line.startswith("Rejected") for line in outcome.lines)
+        if rebuild_into(
+            outcome, holder, busy="try again when it has finished", done="Index rebuilt", progress=progress
+        ):
+            outcome.ok = not any(line.startswith("Rejected") for line in outcome.lines)
         return outcome
     finally:
         holder.rebuild_lock.release()
