@@ -1,9 +1,16 @@
 """Fit the answer models shipped in src/briefing/answer/models/ and report honest numbers.
 
-Two logistic regressions (see ``briefing.answer.scorer``):
+Three logistic regressions (see ``briefing.answer.scorer``):
 
 * the sentence scorer: candidate features -> "this span holds the answer";
+* the rerank scorer: the sentence scorer's log-odds and the cross-encoder's logit for its
+  best candidates (``briefing.answer.rerank``, trained by ``scripts/train_reranker.py``) ->
+  the same, better;
 * the abstention model: a question's evidence -> "the sources do not answer".
+
+The rerank columns of the features come from the shipped sentence scorer and reranker;
+refitting the sentence scorer on the same data reproduces it, and the script warns when it
+does not (run it again to refresh the columns).
 
 Every question is scored out of fold (GroupKFold within each set, all other sets
 always in training), so the reported hit@1 and abstention rates are for
@@ -27,6 +34,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -39,7 +47,8 @@ from sklearn.model_selection import GroupKFold
 from briefing.answer.evidence import gather
 from briefing.answer.features import FEATURES, QUESTION_FEATURES, question_row, unseen_share
 from briefing.answer.params import AnswerParams
-from briefing.answer.scorer import ABSTENTION_MODEL, SENTENCE_MODEL, LinearModel
+from briefing.answer.rerank import reranker_fingerprint
+from briefing.answer.scorer import ABSTENTION_MODEL, RERANK_MODEL, SENTENCE_MODEL, LinearModel, sentence_model
 from briefing.evaluation.gold import EvidenceLocator, load_gold, quotes_overlapped
 from briefing.index.load import load_index
 
@@ -60,6 +69,9 @@ SENTENCE_FEATURES = (
     "prev_cov",
 )
 SENTENCE_C = 0.1  # L2 strength of the sentence scorer (0.1 and 1.0 within 0.01 out of fold)
+RERANK_FEATURES = ("stage1", "rerank", "rel_rerank")
+RERANK_DEPTH = 8  # candidates the reranker reads (AnswerParams.rerank_top; 8 and 16 tie out of fold)
+RERANK_C = 0.1
 FALSE_ABSTENTION_TARGET = 0.1  # the goal's bound, on average over the training sets
 STRONG_PRECISION = 0.75  # "strong" evidence: the first extract held the answer this often out of fold
 
@@ -74,6 +86,7 @@ class Question:
     labels: np.ndarray
     unseen: float
     oof: np.ndarray = field(default=None)
+    stage1: np.ndarray = field(default=None)  # the sentence scorer's probabilities (before the reranker)
 
 
 REENCODE: set[Path] = set()  # indexes whose stored sentence vectors predate the current kind (see --encode-sentences)
@@ -105,7 +118,7 @@ def _norm(text: str) -> str:
 
 def _gather(index, question: str):
     # Features do not depend on the shipped scorer; abstention plays no part in gather().
-    evidence = gather(index, question, params=AnswerParams())
+    evidence = gather(index, question, params=AnswerParams(rerank_top=RERANK_DEPTH))
     rows = np.vstack([c.features for c in evidence.candidates]) if evidence.candidates else np.zeros((0, len(FEATURES)))
     return evidence, rows
 
@@ -201,7 +214,10 @@ def _cached(cache: Path | None, key: str, make) -> list[Question]:
 def _key(path: Path, index: Path) -> str:
     manifest = (index / "manifest.json").read_text(encoding="utf-8") + ("reencoded" if index in REENCODE else "")
     features = ",".join(FEATURES).encode()
-    return hashlib.sha256(path.read_bytes() + manifest.encode() + features).hexdigest()
+    shipped = sentence_model()  # its weights pick the reranked candidates; its training record does not matter
+    weights = json.dumps([shipped.features, np.round(shipped.coef, 3).tolist()]) if shipped else ""
+    models = weights.encode() + reranker_fingerprint().encode() + str(RERANK_DEPTH).encode()
+    return hashlib.sha256(path.read_bytes() + manifest.encode() + features + models).hexdigest()
 
 
 def _fit(
@@ -223,15 +239,24 @@ def _set_weights(questions: list[Question]) -> np.ndarray:
     return np.array([len(questions) / (len(sizes) * sizes[q.set]) for q in questions])
 
 
-def _sentence_training(questions: list[Question]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sentence_training(
+    questions: list[Question], names: tuple[str, ...] = SENTENCE_FEATURES
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     usable = [q for q in questions if q.answerable and len(q.rows)]
     per_question = _set_weights(usable)
     weights = np.concatenate([np.full(len(q.rows), w / len(q.rows)) for q, w in zip(usable, per_question)])
-    columns = [FEATURES.index(name) for name in SENTENCE_FEATURES]
+    columns = [FEATURES.index(name) for name in names]
     return np.vstack([q.rows for q in usable])[:, columns], np.concatenate([q.labels for q in usable]), weights
 
 
-def out_of_fold(questions: list[Question], folds: int = 5) -> None:
+def fit_candidates(questions: list[Question], names: tuple[str, ...], c: float) -> LinearModel:
+    rows, labels, weights = _sentence_training(questions, names)
+    return _fit(rows, labels, names, weights * len(weights) / weights.sum(), c)
+
+
+def out_of_fold(
+    questions: list[Question], folds: int = 5, names: tuple[str, ...] = SENTENCE_FEATURES, c: float = SENTENCE_C
+) -> None:
     """Set every question's ``oof`` candidate probabilities from a model that never saw it."""
     by_set: dict[str, list[Question]] = {}
     for q in questions:
@@ -241,15 +266,15 @@ def out_of_fold(questions: list[Question], folds: int = 5) -> None:
         groups = np.array([q.group for q in members])
         splits = min(folds, len(set(groups)))
         for train_idx, test_idx in GroupKFold(n_splits=splits).split(members, groups=groups):
-            rows, labels, weights = _sentence_training(others + [members[i] for i in train_idx])
-            model = _fit(rows, labels, SENTENCE_FEATURES, weights * len(weights) / weights.sum(), SENTENCE_C)
+            model = fit_candidates(others + [members[i] for i in train_idx], names, c)
             for i in test_idx:
                 q = members[i]
                 q.oof = model.probability(q.rows, FEATURES) if len(q.rows) else np.zeros(0)
 
 
 def _question_rows(questions: list[Question]) -> np.ndarray:
-    return np.vstack([question_row(q.oof, q.rows, q.unseen) for q in questions])
+    """Abstention reads the sentence scorer's probabilities, with or without the reranker."""
+    return np.vstack([question_row(q.stage1, q.rows, q.unseen) for q in questions])
 
 
 def abstention_out_of_fold(questions: list[Question], folds: int = 5) -> np.ndarray:
@@ -284,10 +309,14 @@ def _threshold_for(probabilities: np.ndarray, questions: list[Question], target:
     return 1.0
 
 
-def _strong_cut(questions: list[Question]) -> float:
+def _strong_cut(questions: list[Question], key=lambda q: q.oof) -> float:
     """The smallest top probability above which the first extract held the answer STRONG_PRECISION of the time."""
     pairs = sorted(
-        ((float(q.oof.max()), bool(q.labels[int(np.argmax(q.oof))])) for q in questions if q.answerable and len(q.oof)),
+        (
+            (float(key(q).max()), bool(q.labels[int(np.argmax(key(q)))]))
+            for q in questions
+            if q.answerable and len(q.rows)
+        ),
         reverse=True,
     )
     cut, hits = 1.0, 0
@@ -318,6 +347,7 @@ def report(questions: list[Question], p_unanswerable: np.ndarray, threshold: flo
                 "questions": len(idx),
                 "answerable": len(ans),
                 "hit@1_cosine_blend": np.mean([hit(i, 1, _legacy) for i in ans]),
+                "hit@1_sentence_scorer": np.mean([hit(i, 1, lambda q: q.stage1) for i in ans]),
                 "hit@1": np.mean([hit(i, 1, lambda q: q.oof) for i in ans]),
                 "hit@3": np.mean([hit(i, 3, lambda q: q.oof) for i in ans]),
                 "abstention_recall": np.mean([p_unanswerable[i] >= threshold for i in un]) if un else None,
@@ -357,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dry-run", action="store_true", help="report only; do not write the model files")
     args = parser.parse_args(argv)
     REENCODE.update(args.encode_sentences)
+    os.environ.setdefault("BRIEFING_RERANKER", "on")  # fill the rerank columns (BRIEFING_RERANKER=off: without)
     started = time.time()
     questions: list[Question] = []
     for path, index in args.squad:
@@ -368,33 +399,55 @@ def main(argv: list[str] | None = None) -> int:
             args.cache, "offtopic" + _key(path, index), lambda p=path, i=index: offtopic_questions(p, i)
         )
     print(f"features of {len(questions)} questions in {time.time() - started:.0f} s", file=sys.stderr)
+    use_rerank = any(len(q.rows) and np.ptp(q.rows[:, FEATURES.index("rerank")]) > 0 for q in questions)
+    print("rerank columns: " + ("present" if use_rerank else "absent (no reranker)"), file=sys.stderr)
     out_of_fold(questions)
+    for q in questions:
+        q.stage1 = q.oof
+    if use_rerank:
+        out_of_fold(questions, names=RERANK_FEATURES, c=RERANK_C)
     p_unanswerable = abstention_out_of_fold(questions)
     threshold = _threshold_for(p_unanswerable, questions, FALSE_ABSTENTION_TARGET)
     cross_validated = report(questions, p_unanswerable, threshold)
 
-    rows, labels, weights = _sentence_training(questions)
-    sentence = _fit(rows, labels, SENTENCE_FEATURES, weights * len(weights) / weights.sum(), SENTENCE_C)
+    sentence = fit_candidates(questions, SENTENCE_FEATURES, SENTENCE_C)
+    shipped = sentence_model()
+    if (
+        shipped is not None
+        and shipped.features == sentence.features
+        and np.allclose(shipped.coef, sentence.coef, atol=1e-3)
+    ):
+        sentence = shipped  # the same fit up to solver noise: keep the weights the rerank columns were made with
+    elif use_rerank:
+        print("warning: the sentence scorer changed; run again so the rerank columns use it", file=sys.stderr)
+    combined = fit_candidates(questions, RERANK_FEATURES, RERANK_C) if use_rerank else None
+    scoring = combined or sentence
     for q in questions:
-        q.oof_cv, q.oof = q.oof, sentence.probability(q.rows, FEATURES) if len(q.rows) else np.zeros(0)
+        q.oof_cv, q.stage1 = q.stage1, sentence.probability(q.rows, FEATURES) if len(q.rows) else np.zeros(0)
     labels = np.array([not q.answerable for q in questions])
     abstention = _fit(_question_rows(questions), labels, QUESTION_FEATURES, _set_weights(questions))
     for q in questions:
-        q.oof = q.oof_cv
+        q.stage1 = q.oof_cv
     strong = _strong_cut(questions)
     trained_on = {
         "sets": sorted({q.set for q in questions}),
         "questions": len(questions),
         "candidates": int(sum(len(q.rows) for q in questions)),
+        "reranker": reranker_fingerprint(),
         "command": "python scripts/train_answer_models.py " + " ".join(sys.argv[1:] if argv is None else argv),
     }
     sentence = replace(sentence, extra={"strong_probability": round(strong, 4), "trained_on": trained_on})
     abstention = replace(abstention, extra={"threshold": round(threshold, 4), "trained_on": trained_on})
+    if combined is not None:
+        strong_stage1 = _strong_cut(questions, key=lambda q: q.stage1)
+        sentence = replace(sentence, extra={"strong_probability": round(strong_stage1, 4), "trained_on": trained_on})
+        combined = replace(combined, extra={"strong_probability": round(strong, 4), "trained_on": trained_on})
     held_out = []
     for path, index in args.test:
         test = _cached(args.cache, _key(path, index), lambda p=path, i=index: gold_questions(p, i))
         for q in test:
-            q.oof = sentence.probability(q.rows, FEATURES) if len(q.rows) else np.zeros(0)
+            q.stage1 = sentence.probability(q.rows, FEATURES) if len(q.rows) else np.zeros(0)
+            q.oof = scoring.probability(q.rows, FEATURES) if len(q.rows) else np.zeros(0)
         p = abstention.probability(_question_rows(test))
         held_out += report(test, p, threshold)
     result = {"cross_validated": cross_validated, "held_out": held_out, "threshold": threshold, "strong": strong}
@@ -403,7 +456,11 @@ def main(argv: list[str] | None = None) -> int:
         SENTENCE_MODEL.parent.mkdir(parents=True, exist_ok=True)
         SENTENCE_MODEL.write_text(json.dumps(sentence.to_dict(), indent=1) + "\n", encoding="utf-8")
         ABSTENTION_MODEL.write_text(json.dumps(abstention.to_dict(), indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {SENTENCE_MODEL} and {ABSTENTION_MODEL}", file=sys.stderr)
+        if combined is not None:
+            RERANK_MODEL.write_text(json.dumps(combined.to_dict(), indent=1) + "\n", encoding="utf-8")
+        else:
+            RERANK_MODEL.unlink(missing_ok=True)
+        print(f"wrote the models in {SENTENCE_MODEL.parent}", file=sys.stderr)
     return 0
 
 

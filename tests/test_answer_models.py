@@ -20,7 +20,14 @@ from briefing.answer.features import (
 )
 from briefing.answer.question import answer_type, holds_answer_type
 from briefing.answer.render import render_markdown, render_text, shows_timeline
-from briefing.answer.scorer import ABSTENTION_MODEL, SENTENCE_MODEL, LinearModel, load_model, model_files
+from briefing.answer.scorer import (
+    ABSTENTION_MODEL,
+    RERANK_MODEL,
+    SENTENCE_MODEL,
+    LinearModel,
+    load_model,
+    model_files,
+)
 from briefing.records import Extract
 
 COLUMN = {name: i for i, name in enumerate(FEATURES)}
@@ -70,8 +77,12 @@ def test_shipped_models_match_the_features_the_code_computes():
     assert 0.0 < abstention.extra["threshold"] < 1.0
     assert 0.0 < sentence.extra["strong_probability"] <= 1.0
     assert "scripts/train_answer_models.py" in sentence.extra["trained_on"]["command"]
-    assert set(model_files()) == {SENTENCE_MODEL.name, ABSTENTION_MODEL.name}
-    assert all(path.stat().st_size < 20_000 for path in (SENTENCE_MODEL, ABSTENTION_MODEL))
+    rerank = load_model(RERANK_MODEL)
+    assert rerank is not None and rerank.features == FEATURES[-3:]
+    assert 0.0 < rerank.extra["strong_probability"] <= 1.0
+    assert {SENTENCE_MODEL.name, ABSTENTION_MODEL.name, RERANK_MODEL.name} <= set(model_files())
+    assert "reranker/adapter_model.safetensors" in model_files()
+    assert all(path.stat().st_size < 20_000 for path in (SENTENCE_MODEL, ABSTENTION_MODEL, RERANK_MODEL))
 
 
 def test_features_mark_the_answer_beside_the_restated_question():

@@ -6,7 +6,7 @@ too often on a small index.  Each index is asked the shipped off-topic questions
 (``models/offtopic_questions.txt``) once; the bot then abstains below
 ``min(params.threshold, params.offtopic_factor × their mean answerability)``.  The level is
 kept in memory and in the index generation's folder (``calibration-<models>.json``, keyed
-by the model files, removed with the generation), so only the first question after a build
+by the model files and the reranker in use, removed with the generation), so only the first question after a build
 pays for it (about a second).
 """
 
@@ -18,6 +18,7 @@ import os
 import threading
 from pathlib import Path
 
+from .rerank import reranker_fingerprint
 from .scorer import model_files
 
 OFFTOPIC_QUESTIONS = Path(__file__).parent / "models" / "offtopic_questions.txt"
@@ -52,7 +53,7 @@ def offtopic_level(index, answerability) -> float:
 
 def _stored_path(index) -> Path:
     models = hashlib.sha256(json.dumps(model_files(), sort_keys=True).encode())
-    models.update(OFFTOPIC_QUESTIONS.read_bytes())
+    models.update(OFFTOPIC_QUESTIONS.read_bytes() + reranker_fingerprint().encode())
     return Path(index.dir) / index.manifest.generation / f"calibration-{models.hexdigest()[:12]}.json"
 
 

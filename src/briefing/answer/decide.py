@@ -20,8 +20,7 @@ from ..records import Answer, Document, Extract, spans_overlap
 from .evidence import Evidence
 from .params import AnswerParams
 from .render import render_markdown
-from .scorer import sentence_model
-from .sentences import Candidate
+from .sentences import Candidate, final_model
 
 _WORD = re.compile(r"\w+")
 
@@ -73,7 +72,7 @@ def _select(
 
 
 def _strength(evidence: Evidence) -> str:
-    model = sentence_model()
+    model = final_model(evidence.params)
     strong = model.extra.get("strong_probability", 1.0) if model is not None else 1.0
     return "strong" if evidence.best_score >= strong else "partial"
 

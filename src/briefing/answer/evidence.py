@@ -17,7 +17,7 @@ from ..index.load import Index
 from ..records import Document
 from ..textfold import lexical_terms
 from .calibration import offtopic_level
-from .features import question_row, unseen_names, unseen_share
+from .features import QUESTION_FEATURES, question_row, unseen_names, unseen_share
 from .params import DEFAULT_PARAMS, AnswerParams
 from .question import answer_type, date_filter, is_change_question
 from .retrieve import Filters, retrieve
@@ -85,13 +85,15 @@ class Evidence:
     @property
     def answerability(self) -> float:
         """How likely the sources answer the question: 1 - the abstention model's probability
-        that they do not (:mod:`.scorer`); the best candidate's score when no model is shipped."""
+        that they do not (:mod:`.scorer`), from the sentence scorer's probabilities (the same with
+        or without the reranker); the best candidate's score when no model is shipped."""
         model = abstention_model()
         if model is None or not self.candidates:
             return self.best_score
-        probabilities = np.array([c.score for c in self.candidates])
+        probabilities = np.array([c.score if c.first_score is None else c.first_score for c in self.candidates])
         rows = np.vstack([c.features for c in self.candidates])
-        return float(1.0 - model.probability(question_row(probabilities, rows, self.unseen))[0])
+        row = question_row(probabilities, rows, self.unseen)
+        return float(1.0 - model.probability(row, QUESTION_FEATURES)[0])
 
 
 def applied_filters(question: str, filters: Filters | None) -> Filters | None:

@@ -1,7 +1,8 @@
 """The learned models of answering: small logistic regressions shipped as JSON.
 
 ``models/sentence_scorer.json`` turns a candidate's features (:mod:`.features`)
-into the probability that it holds the answer; ``models/abstention.json`` turns
+into the probability that it holds the answer; ``models/rerank_scorer.json`` combines
+that score with the cross-encoder's (:mod:`.rerank`) for the best few; ``models/abstention.json`` turns
 a question's evidence (:func:`question_features`) into the probability that
 the sources do not answer it.  Each file records its features, standardisation,
 weights, the data it was fitted on and the command that reproduces it
@@ -21,6 +22,7 @@ import numpy as np
 MODELS_DIR = Path(__file__).parent / "models"
 SENTENCE_MODEL = MODELS_DIR / "sentence_scorer.json"
 ABSTENTION_MODEL = MODELS_DIR / "abstention.json"
+RERANK_MODEL = MODELS_DIR / "rerank_scorer.json"
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,18 @@ def sentence_model() -> LinearModel | None:
 
 
 @lru_cache(maxsize=1)
+def rerank_model() -> LinearModel | None:
+    """The weights of the sentence scorer's and the cross-encoder's scores (:mod:`.sentences`)."""
+    return load_model(RERANK_MODEL)
+
+
+@lru_cache(maxsize=1)
 def abstention_model() -> LinearModel | None:
     return load_model(ABSTENTION_MODEL)
 
 
 def model_files() -> dict[str, str]:
-    """File name -> sha256 of every shipped model, recorded with evaluation reports."""
-    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in sorted(MODELS_DIR.glob("*.json"))}
+    """File name -> sha256 of every shipped model (the reranker's weights too), recorded with
+    evaluation reports."""
+    paths = sorted(MODELS_DIR.glob("*.json")) + sorted(MODELS_DIR.glob("*/*.safetensors"))
+    return {path.relative_to(MODELS_DIR).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}

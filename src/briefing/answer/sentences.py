@@ -18,9 +18,10 @@ import numpy as np
 from ..corpus.speakers import is_question_label
 from ..index.load import Index
 from ..records import Document, Passage, Sentence
-from .features import FEATURES, Span, feature_rows, question_terms
+from .features import FEATURES, RERANK_COLUMNS, Span, feature_rows, question_terms
 from .params import DEFAULT_PARAMS, AnswerParams
-from .scorer import sentence_model
+from .rerank import reranker
+from .scorer import rerank_model, sentence_model
 
 _ANAPHORA = re.compile(
     r"^[\"“‘'(]*\s*(he|she|it|they|this|that|these|those|such|his|her|their|its|but|however|also|still|yet|"
@@ -42,6 +43,7 @@ class Candidate:
     speaker: str | None
     date: str | None
     features: np.ndarray | None = field(default=None, compare=False, repr=False)  # a row of features.FEATURES
+    first_score: float | None = None  # the sentence scorer's probability (before any reranker); abstention reads it
 
 
 def _span_vectors(index: Index, keys: list[tuple[str, int, int]], passages: dict[int, Passage]) -> np.ndarray:
@@ -99,6 +101,37 @@ def _sentence_before(index: Index, passage: Passage) -> Sentence | None:
             earlier = [s for s in neighbour.sentences if s.char_end <= first]
             return earlier[-1] if earlier else None
     return None
+
+
+def rerank(question: str, texts: list[str], rows: np.ndarray, first: np.ndarray, params: AnswerParams) -> np.ndarray:
+    """The candidates' probabilities of holding the answer.
+
+    ``first`` is the sentence scorer's log-odds.  Its best ``params.rerank_top`` candidates go
+    to the cross-encoder (:mod:`.rerank`), and ``models/rerank_scorer.json`` weighs the two
+    scores (the rest take the worst reranked logit, so they stay below what the reranker saw
+    fit).  Fills the ``stage1``/``rerank``/``rel_rerank`` columns of ``rows`` in place.
+    """
+    stage1, logit, relative = (FEATURES.index(name) for name in FEATURES[-RERANK_COLUMNS:])
+    rows[:, stage1] = first
+    cross = reranker() if question and params.rerank_top > 0 else None
+    if cross is None:
+        return 1.0 / (1.0 + np.exp(-first))
+    top = np.argsort(-first, kind="stable")[: params.rerank_top]
+    logits = cross.scores(question, [texts[i] for i in top])
+    rows[:, logit] = logits.min()
+    rows[top, logit] = logits
+    rows[:, relative] = rows[:, logit] - logits.max()
+    model = final_model(params)
+    return model.probability(rows, FEATURES) if model is not None else 1.0 / (1.0 + np.exp(-first))
+
+
+def final_model(params: AnswerParams):
+    """The model whose probabilities the candidates' scores are: the rerank scorer when the
+    reranker is on and both its files are there, else the sentence scorer.  (Without the rerank
+    scorer the reranker's columns are still filled: ``scripts/train_answer_models.py`` fits it.)"""
+    if params.rerank_top > 0 and rerank_model() is not None and reranker() is not None:
+        return rerank_model()
+    return sentence_model()
 
 
 def candidates(
@@ -165,9 +198,11 @@ def candidates(
     rows = feature_rows(terms, spans)
     model = sentence_model()
     if model is not None:
-        scores = model.probability(rows, FEATURES)
+        first = model.decision(rows, FEATURES)
+        scores = rerank(question, texts, rows, first, params)
+        first_scores = 1.0 / (1.0 + np.exp(-first))
     else:
-        scores = [
+        scores = first_scores = [
             (params.sentence_weight * span.cosine + (1 - params.sentence_weight) * span.passage_dense)
             * (params.question_turn_penalty if span.question_turn else 1.0)
             for span in spans
@@ -183,8 +218,11 @@ def candidates(
             passage.sentences[position].speaker,
             documents[key[0]].date,
             features=row,
+            first_score=float(first_score),
         )
-        for key, cosine, (hit, passage, position), score, row in zip(keys, cosines, owners, scores, rows)
+        for key, cosine, (hit, passage, position), score, first_score, row in zip(
+            keys, cosines, owners, scores, first_scores, rows
+        )
     ]
     out.sort(key=lambda c: -c.score)
     return out

