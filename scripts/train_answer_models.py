@@ -9,8 +9,8 @@ Three logistic regressions (see ``briefing.answer.scorer``):
 * the abstention model: a question's evidence -> "the sources do not answer".
 
 The rerank columns of the features come from the shipped sentence scorer and reranker;
-refitting the sentence scorer on the same data reproduces it, and the script warns when it
-does not (run it again to refresh the columns).
+a refit equal to the shipped sentence scorer up to solver noise keeps its weights, and the
+script warns when it differs more (run it again to refresh the columns).
 
 Every question is scored out of fold (GroupKFold within each set, all other sets
 always in training), so the reported hit@1 and abstention rates are for
@@ -70,7 +70,7 @@ SENTENCE_FEATURES = (
 )
 SENTENCE_C = 0.1  # L2 strength of the sentence scorer (0.1 and 1.0 within 0.01 out of fold)
 RERANK_FEATURES = ("stage1", "rerank", "rel_rerank")
-RERANK_DEPTH = 8  # candidates the reranker reads (AnswerParams.rerank_top; 8 and 16 tie out of fold)
+RERANK_DEPTH = AnswerParams().rerank_top  # candidates the reranker reads when it is on
 RERANK_C = 0.1
 FALSE_ABSTENTION_TARGET = 0.1  # the goal's bound, on average over the training sets
 STRONG_PRECISION = 0.75  # "strong" evidence: the first extract held the answer this often out of fold
@@ -436,11 +436,10 @@ def main(argv: list[str] | None = None) -> int:
         "reranker": reranker_fingerprint(),
         "command": "python scripts/train_answer_models.py " + " ".join(sys.argv[1:] if argv is None else argv),
     }
-    sentence = replace(sentence, extra={"strong_probability": round(strong, 4), "trained_on": trained_on})
+    strong_stage1 = _strong_cut(questions, key=lambda q: q.stage1)  # the same as strong without the reranker
+    sentence = replace(sentence, extra={"strong_probability": round(strong_stage1, 4), "trained_on": trained_on})
     abstention = replace(abstention, extra={"threshold": round(threshold, 4), "trained_on": trained_on})
     if combined is not None:
-        strong_stage1 = _strong_cut(questions, key=lambda q: q.stage1)
-        sentence = replace(sentence, extra={"strong_probability": round(strong_stage1, 4), "trained_on": trained_on})
         combined = replace(combined, extra={"strong_probability": round(strong, 4), "trained_on": trained_on})
     held_out = []
     for path, index in args.test:

@@ -60,8 +60,8 @@ def test_only_the_best_candidates_are_reranked_and_the_rest_take_the_worst_logit
 def test_without_the_reranker_scores_are_the_sentence_scorer_probabilities(fake):
     first = np.array([0.0, 2.0])
     rows = np.zeros((2, len(FEATURES)), dtype=np.float32)
-    off = sentences.rerank("q?", ["x", "y"], rows, first, AnswerParams(rerank_top=0))
-    assert np.allclose(off, 1 / (1 + np.exp(-first))) and fake.seen == []
+    assert sentences.rerank("q?", ["x", "y"], rows, first, AnswerParams(rerank_top=0)) is None
+    assert fake.seen == [] and rows[:, COLUMN["stage1"]].tolist() == first.tolist()
     assert rows[:, COLUMN["rerank"]].tolist() == [0.0, 0.0]
 
 
@@ -116,3 +116,30 @@ def test_the_shipped_reranker_loads_on_the_real_model_and_scores_deterministical
     first, again = model.scores(question, texts), model.scores(question, texts)
     assert first.shape == (2,) and np.all(np.isfinite(first)) and np.allclose(first, again)
     assert model.scores(question, []).shape == (0,)
+
+
+def test_with_the_reranker_on_answers_stay_verbatim_and_abstention_does_not_move(seed_index, monkeypatch):
+    """The real path: the shipped adapter on the real model over a real index."""
+    from briefing.answer import answer
+    from briefing.answer.evidence import gather
+
+    questions = [
+        "Which sanctions law did Turkey's purchase of the S-400 trigger?",
+        "What is the capital of Australia?",
+    ]
+    rerank_module.reranker.cache_clear()
+    try:
+        monkeypatch.setenv("BRIEFING_RERANKER", "off")
+        off = [gather(seed_index, q).answerability for q in questions]
+        monkeypatch.setenv("BRIEFING_RERANKER", "on")
+        rerank_module.reranker.cache_clear()
+        assert rerank_module.reranker() is not None
+        on = [gather(seed_index, q).answerability for q in questions]
+        assert on == pytest.approx(off)
+        reply = answer(seed_index, questions[0])
+        assert reply.extracts
+        for extract in reply.extracts:
+            text = seed_index.store.document(extract.doc_id).text
+            assert text[extract.char_start : extract.char_end] == extract.text
+    finally:
+        rerank_module.reranker.cache_clear()

