@@ -255,3 +255,20 @@ def test_offtopic_level_is_computed_once_per_index_generation(tmp_path):
     calibration._levels.clear()  # a new process: the level is read back from the index folder
     assert calibration.offtopic_level(index, answerability) == pytest.approx(0.1)
     assert len(asked) == len(calibration.offtopic_questions())
+
+
+def test_the_off_topic_cut_is_looser_on_a_single_article():
+    from briefing.answer.evidence import Evidence
+    from briefing.answer.params import AnswerParams
+
+    params = AnswerParams(threshold=0.36, offtopic_factor=4.0, small_index_offtopic_factor=2.0)
+
+    def cut(passages: int, level: float, p: AnswerParams = params) -> float:
+        evidence = Evidence("q", "q", None, False, [], {}, {}, None, p, offtopic=level, index_passages=passages)
+        return evidence.threshold
+
+    assert cut(13_000, 0.11) == pytest.approx(0.36)  # a large index: the global cut
+    assert cut(777, 0.06) == pytest.approx(0.24)  # four times its off-topic level
+    assert cut(52, 0.045) == pytest.approx(0.09)  # under small_index_passages: twice
+    assert cut(3, 0.04) == pytest.approx(0.08)
+    assert cut(3, 0.04, AnswerParams(threshold=0.36, offtopic_factor=0)) == pytest.approx(0.36)  # calibration off

@@ -73,10 +73,13 @@ class Evidence:
     @property
     def threshold(self) -> float:
         """The answerability below which the bot abstains on this index: the global cut, or
-        less on an index where even off-topic questions score low (``calibration.py``)."""
+        less on an index where even off-topic questions score low (``calibration.py``); on an
+        index of a few passages (a single article) the per-index cut is lower still."""
         if self.params.offtopic_factor <= 0 or self.params.threshold <= -1.0:
             return self.params.threshold
-        return min(self.params.threshold, self.params.offtopic_factor * self.offtopic)
+        small = self.index_passages < self.params.small_index_passages
+        factor = self.params.small_index_offtopic_factor if small else self.params.offtopic_factor
+        return min(self.params.threshold, factor * self.offtopic)
 
     @property
     def best_score(self) -> float:
