@@ -167,3 +167,14 @@ def test_ask_with_another_model_is_refused(seed_index_dir, tmp_path):
     (other / "config.json").write_text("{}")
     result = briefing("ask", "--index", str(seed_index_dir / "index"), "--model", str(other), "question?")
     assert result.returncode == 1 and "rebuild" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_key_term_coverage_is_gathered_for_timelines_only(seed_index):
+    from briefing.answer import gather
+
+    timeline = gather(seed_index, "Did the US position on the S-400 change?")
+    assert timeline.timeline and timeline.coverage
+    assert all(0.0 <= share <= 1.0 for share in timeline.coverage.values())
+    assert max(timeline.coverage.values()) > 0.5  # the article holds "S-400" and "position"
+    plain = gather(seed_index, "What did Akar propose?")
+    assert not plain.timeline and plain.coverage == {}

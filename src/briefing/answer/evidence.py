@@ -39,9 +39,9 @@ def coverage(index: Index, query: str, passage_ids: list[int]) -> dict[int, floa
     weights: dict[str, float] = {}
     holders: dict[str, set[int]] = {}
     for term in terms:
-        frequency, found = index.store.term_passages(term, passage_ids)
+        frequency = index.document_frequency(term)  # cached per index: retrieval asked for most of them
         weights[term] = math.log(1 + (total_passages - frequency + 0.5) / (frequency + 0.5))
-        holders[term] = found
+        holders[term] = index.store.passages_holding(term, passage_ids) if frequency else set()
     total = sum(weights.values())
     return {pid: sum(w for t, w in weights.items() if pid in holders[t]) / total for pid in passage_ids}
 
@@ -56,7 +56,7 @@ class Evidence:
     timeline: bool
     candidates: list[Candidate]
     documents: dict[str, Document]  # every document a retrieved passage belongs to
-    coverage: dict[int, float]
+    coverage: dict[int, float]  # timelines only (decide.py reads it there): empty for other questions
     answer_type: str | None
     params: AnswerParams = DEFAULT_PARAMS
     unseen: float = 0.0  # share of the question's content words no passage holds
@@ -166,7 +166,8 @@ def _gather(
         timeline=timeline,
         candidates=scored,
         documents=documents,
-        coverage=coverage(index, query, [hit.passage_id for hit in hits]),
+        # Only a timeline reads it; at 1M passages it cost ~70 ms a question (docs/benchmarks.md).
+        coverage=coverage(index, query, [hit.passage_id for hit in hits]) if timeline else {},
         answer_type=answer_type(question),
         params=params,
         unseen=unseen_share(question, index.document_frequency),

@@ -274,17 +274,20 @@ class Store:
         ``term`` is one folded word; it is stemmed like the index, so "sanctioned"
         finds "sanctions".
         """
-        expression = '"' + term.replace('"', "") + '"'
+        expression = _term_expression(term)
         frequency = self._rows("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (expression,))[0][0]
-        found: set[int] = set()
+        return int(frequency), self.passages_holding(term, passage_ids) if frequency else set()
+
+    def passages_holding(self, term: str, passage_ids: Iterable[int] | None) -> set[int]:
+        """Which of ``passage_ids`` hold the folded word ``term`` (stemmed like the index)."""
         ids = list(passage_ids or ())
-        if ids and frequency:
-            rows = self._rows(
-                f"SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? AND rowid IN ({','.join('?' * len(ids))})",
-                [expression, *ids],
-            )
-            found = {row[0] for row in rows}
-        return int(frequency), found
+        if not ids:
+            return set()
+        rows = self._rows(
+            f"SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? AND rowid IN ({','.join('?' * len(ids))})",
+            [_term_expression(term), *ids],
+        )
+        return {row[0] for row in rows}
 
     def counts(self) -> tuple[int, int]:
         """(documents, passages)."""
@@ -313,6 +316,11 @@ class Store:
     def passage_texts(self) -> list[tuple[int, str, str]]:
         """(passage_id, doc_id, text) of every passage, in increasing id order."""
         return [tuple(row) for row in self._rows("SELECT passage_id, doc_id, text FROM passages ORDER BY passage_id")]
+
+
+def _term_expression(term: str) -> str:
+    """One folded word as an FTS5 phrase (quotes dropped from inside)."""
+    return '"' + term.replace('"', "") + '"'
 
 
 def _period(date: str | None) -> tuple[str | None, str | None]:
