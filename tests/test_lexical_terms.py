@@ -55,6 +55,15 @@ def test_common_words_are_left_out_but_the_rarest_are_kept(tmp_path, monkeypatch
     assert index.lexical_search("unicorn", 10) == []
 
 
+def test_a_word_held_by_more_passages_than_the_cap_is_left_out_whatever_its_share(tmp_path, monkeypatch):
+    index = build(tmp_path, monkeypatch)
+    # "department" is in all 61 passages, "item" in 60, "freedonia" in one.  A share of 1.0 keeps every
+    # word; the absolute cap (monkeypatched from 20,000 down to 59 passages) still leaves the first two out.
+    assert index.lexical_terms("department item Freedonia", max_df_share=1.0) == ["department", "item", "freedonia"]
+    monkeypatch.setattr(load, "LEXICAL_MAX_DF_PASSAGES", 59)
+    assert index.lexical_terms("department item Freedonia", max_df_share=1.0) == ["freedonia"]
+
+
 def test_pruned_query_ranks_the_discriminating_passage_first_and_filters_stay_inside(tmp_path, monkeypatch):
     index = build(tmp_path, monkeypatch)
     passages = index.store.passages(index.store.passage_ids())

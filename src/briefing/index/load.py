@@ -23,6 +23,10 @@ from .store import Store
 # 0.6849 at 0.2 (0.6544 at 0.05, 0.6768 at 0.1); at 13k State Dept passages the query's p50
 # falls from 95 to 30 ms (2.3 ms at 0.05), its top 10 keeping 92 % of the full query's.
 LEXICAL_MAX_DF_SHARE = 0.2
+# ... and never a word held by more than this many passages, so a query's work stays bounded as the
+# index grows (the same cut as the share up to 100,000 passages).  At 1M passages (copies of the
+# collection) the query's p50 falls from 356 to 37 ms (p95 597 -> 77 ms; docs/benchmarks.md).
+LEXICAL_MAX_DF_PASSAGES = 20_000
 # Below this many passages every word is kept: the full query is cheap there, and shares of a
 # handful of passages say nothing about how common a word is (in a 3-passage index every word
 # is in a third of it).
@@ -57,16 +61,18 @@ class Index:
 
     def lexical_terms(self, question: str, *, max_df_share: float | None = LEXICAL_MAX_DF_SHARE) -> list[str]:
         """The question's content words that the lexical query uses, in question order: those
-        held by at most ``max_df_share`` of the passages, or else the ``LEXICAL_MIN_TERMS``
-        rarest; words no passage holds are left out (they cannot match).  ``None``, or an
-        index of fewer than ``LEXICAL_PRUNE_FROM`` passages, keeps every word."""
+        held by at most ``max_df_share`` of the passages and at most ``LEXICAL_MAX_DF_PASSAGES``
+        passages, or else the ``LEXICAL_MIN_TERMS`` rarest; words no passage holds are left out
+        (they cannot match).  ``None``, or an index of fewer than ``LEXICAL_PRUNE_FROM`` passages,
+        keeps every word."""
         terms = lexical_terms(question)
         total = max(self.manifest.passages, 1)
         if max_df_share is None or not terms or total < LEXICAL_PRUNE_FROM:
             return terms
         frequency = {term: self.document_frequency(term) for term in terms}
         present = [term for term in terms if frequency[term] > 0]
-        kept = [term for term in present if frequency[term] <= max_df_share * total]
+        limit = min(max_df_share * total, LEXICAL_MAX_DF_PASSAGES)
+        kept = [term for term in present if frequency[term] <= limit]
         if len(kept) < LEXICAL_MIN_TERMS:
             rarest = set(sorted(present, key=lambda term: frequency[term])[:LEXICAL_MIN_TERMS])
             kept = [term for term in present if term in rarest]
