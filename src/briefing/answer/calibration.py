@@ -4,9 +4,11 @@ answer get *here*?
 Scores differ between a 3-passage article and 13,000 briefings, so one global cut abstains
 too often on a small index.  Each index is asked the shipped off-topic questions
 (``models/offtopic_questions.txt``) once; the bot then abstains below
-``min(params.threshold, params.offtopic_factor × their mean answerability)`` (factor 4).  The level is
-kept in memory and in the index generation's folder (``calibration-<models>.json``, keyed
-by the model files and the reranker in use, removed with the generation), so only the first question after a build
+``min(params.threshold, factor × their mean answerability)``, the factor
+``params.offtopic_factor`` (4), or ``params.small_index_offtopic_factor`` (2) on an index under
+``params.small_index_passages`` (200).  The level is kept in memory and in the index
+generation's folder (``calibration-<models>.json``, keyed by the model files and the reranker
+in use, removed with the generation), so only the first question after a build
 pays for it (about a second).
 """
 

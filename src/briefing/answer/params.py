@@ -28,8 +28,8 @@ class AnswerParams:
     # ... or below this many times the index's off-topic answerability (0: off); 4 lets the global cut
     # rule on indexes of ~700 passages and more and still guards small ones (README, Abstention)
     offtopic_factor: float = 4.0
-    small_index_passages: int = 200  # under this many passages (an article, a few documents) the factor is:
-    small_index_offtopic_factor: float = 2.0  # (200: between the 52-paragraph SQuAD article and the 777-passage demo)
+    small_index_passages: int = 200  # an index under this many passages (an article, a few documents) ...
+    small_index_offtopic_factor: float = 2.0  # ... takes this factor (200: between SQuAD's 52 and the demo's 777)
     unseen_name_min_passages: int = 50  # from this index size, a name the corpus never holds means: abstain
     sentence_weight: float = 0.6  # share of the sentence cosine in a sentence's score; the rest is the passage's
     question_turn_penalty: float = 0.75  # a reporter's words count for less than an official's
