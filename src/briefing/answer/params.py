@@ -25,8 +25,8 @@ class AnswerParams:
     """
 
     threshold: float = field(default_factory=model_threshold)  # abstain below this answerability; -1: never
-    # ... or below this many times the index's off-topic answerability (0: off); 4 lets the global cut
-    # rule on indexes of ~700 passages and more and still guards small ones (README, Abstention)
+    # ... or below this many times the index's off-topic answerability (0: off); at 4 the demo (777
+    # passages) and State Dept sets abstain as under the global cut alone (README, Abstention)
     offtopic_factor: float = 4.0
     small_index_passages: int = 200  # an index under this many passages (an article, a few documents) ...
     small_index_offtopic_factor: float = 2.0  # ... takes this factor (200: between SQuAD's 52 and the demo's 777)
