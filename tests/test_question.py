@@ -86,3 +86,18 @@ def test_lexical_folding_matches_codes_and_accents():
     assert lexical_terms("Çavuşoğlu") == lexical_terms("Cavusoglu") == ["cavusoglu"]
     assert "caatsa" in lexical_terms("What is CAATSA?")
     assert fold_for_lexical("F-35 and COVID-19") == "F35 and COVID19"
+
+
+def test_folding_equals_unidecode_on_the_demo_corpus():
+    """The fast path (common punctuation replaced, then ASCII) folds exactly as unidecode does."""
+    import json
+    import re
+
+    from conftest import REPO
+    from unidecode import unidecode
+
+    texts = [json.loads(line)["text"] for line in (REPO / "corpus" / "state-dept-demo.jsonl").open(encoding="utf-8")]
+    texts += ["Çavuşoğlu’s “S–400” — 2,000 km…\u00a0• ·", "S\u2013400"]
+    for text in texts:
+        for piece in [text, *text.split(". ")]:
+            assert fold_for_lexical(piece) == re.sub(r"\b([A-Za-z]{1,6})[-‐‑–](\d{1,5})\b", r"\1\2", unidecode(piece))

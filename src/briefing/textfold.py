@@ -25,9 +25,21 @@ STOP_WORDS = frozenset(
 )
 
 
+# Characters the corpus is full of (curly quotes, dashes, no-break spaces), with exactly what
+# unidecode gives them: once they are replaced, most texts are ASCII and skip unidecode's
+# character-by-character path (two to three times faster on the demo corpus's sentences and passages).
+_COMMON = tuple((c, unidecode(c)) for c in "\u2019\u2018\u201c\u201d\u2013\u2014\u2026\u00a0\u2022\u00b7")
+
+
 def fold_for_lexical(text: str) -> str:
     """ASCII-folded, code-joined text for the lexical index (case is left to the tokenizer)."""
-    return _CODE_HYPHEN.sub(r"\1\2", unidecode(text))
+    if not text.isascii():
+        for character, replacement in _COMMON:
+            if character in text:
+                text = text.replace(character, replacement)
+        if not text.isascii():
+            text = unidecode(text)
+    return _CODE_HYPHEN.sub(r"\1\2", text)
 
 
 def lexical_terms(text: str) -> list[str]:
