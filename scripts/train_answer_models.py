@@ -272,9 +272,16 @@ def out_of_fold(
                 q.oof = model.probability(q.rows, FEATURES) if len(q.rows) else np.zeros(0)
 
 
-def _question_rows(questions: list[Question]) -> np.ndarray:
-    """Abstention reads the sentence scorer's probabilities, with or without the reranker."""
-    return np.vstack([question_row(q.stage1, q.rows, q.unseen) for q in questions])
+def _question_rows(questions: list[Question], probabilities: list[np.ndarray] | None = None) -> np.ndarray:
+    """Abstention reads the sentence scorer's probabilities, with or without the reranker: each
+    question's ``stage1`` (out of fold), or ``probabilities`` (one array per question)."""
+    if probabilities is None:
+        probabilities = [q.stage1 for q in questions]
+    return np.vstack([question_row(p, q.rows, q.unseen) for p, q in zip(probabilities, questions)])
+
+
+def _sentence_probabilities(model: LinearModel, questions: list[Question]) -> list[np.ndarray]:
+    return [model.probability(q.rows, FEATURES) if len(q.rows) else np.zeros(0) for q in questions]
 
 
 def abstention_out_of_fold(questions: list[Question], folds: int = 5) -> np.ndarray:
@@ -422,12 +429,9 @@ def main(argv: list[str] | None = None) -> int:
         print("warning: the sentence scorer changed; run again so the rerank columns use it", file=sys.stderr)
     combined = fit_candidates(questions, RERANK_FEATURES, RERANK_C) if use_rerank else None
     scoring = combined or sentence
-    for q in questions:
-        q.oof_cv, q.stage1 = q.stage1, sentence.probability(q.rows, FEATURES) if len(q.rows) else np.zeros(0)
     labels = np.array([not q.answerable for q in questions])
-    abstention = _fit(_question_rows(questions), labels, QUESTION_FEATURES, _set_weights(questions))
-    for q in questions:
-        q.stage1 = q.oof_cv
+    in_sample = _sentence_probabilities(sentence, questions)  # what the shipped scorer gives them
+    abstention = _fit(_question_rows(questions, in_sample), labels, QUESTION_FEATURES, _set_weights(questions))
     strong = _strong_cut(questions)
     trained_on = {
         "sets": sorted({q.set for q in questions}),
@@ -444,9 +448,10 @@ def main(argv: list[str] | None = None) -> int:
     held_out = []
     for path, index in args.test:
         test = _cached(args.cache, _key(path, index), lambda p=path, i=index: gold_questions(p, i))
-        for q in test:
-            q.stage1 = sentence.probability(q.rows, FEATURES) if len(q.rows) else np.zeros(0)
-            q.oof = scoring.probability(q.rows, FEATURES) if len(q.rows) else np.zeros(0)
+        for q, first, final in zip(
+            test, _sentence_probabilities(sentence, test), _sentence_probabilities(scoring, test)
+        ):
+            q.stage1, q.oof = first, final
         p = abstention.probability(_question_rows(test))
         held_out += report(test, p, threshold)
     result = {"cross_validated": cross_validated, "held_out": held_out, "threshold": threshold, "strong": strong}

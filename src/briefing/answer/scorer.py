@@ -64,7 +64,12 @@ class LinearModel:
         return ((rows - self.mean) / self.scale) @ self.coef + self.intercept
 
     def probability(self, rows: np.ndarray, names: tuple[str, ...] | None = None) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.decision(rows, names)))
+        return sigmoid(self.decision(rows, names))
+
+
+def sigmoid(decision: np.ndarray) -> np.ndarray:
+    """Log-odds -> probability (what :meth:`LinearModel.probability` applies to its decision)."""
+    return 1.0 / (1.0 + np.exp(-decision))
 
 
 def load_model(path: Path) -> LinearModel | None:

@@ -21,7 +21,7 @@ from ..records import Document, Passage, Sentence
 from .features import FEATURES, RERANK_COLUMNS, Span, feature_rows, question_terms
 from .params import DEFAULT_PARAMS, AnswerParams
 from .rerank import reranker
-from .scorer import rerank_model, sentence_model
+from .scorer import rerank_model, sentence_model, sigmoid
 
 _ANAPHORA = re.compile(
     r"^[\"“‘'(]*\s*(he|she|it|they|this|that|these|those|such|his|her|their|its|but|however|also|still|yet|"
@@ -199,7 +199,7 @@ def candidates(
     model = sentence_model()
     if model is not None:
         first = model.decision(rows, FEATURES)
-        first_scores = 1.0 / (1.0 + np.exp(-first))
+        first_scores = sigmoid(first)
         reranked = rerank(question, texts, rows, first, params)
         scores = first_scores if reranked is None else reranked
     else:

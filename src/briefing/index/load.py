@@ -53,7 +53,7 @@ class Index:
         """How many passages hold the folded word ``term`` (stemmed like the FTS5 index), cached."""
         frequency = self._frequencies.get(term)
         if frequency is None:
-            frequency = self.store.term_passages(term)[0]
+            frequency = self.store.term_frequency(term)
             if len(self._frequencies) > 50_000:
                 self._frequencies.clear()
             self._frequencies[term] = frequency

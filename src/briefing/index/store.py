@@ -268,15 +268,12 @@ class Store:
         rows = self._rows(sql + " ORDER BY bm25(passages_fts) LIMIT ?", [*params, limit])
         return [(int(r[0]), float(r[1])) for r in rows]
 
-    def term_passages(self, term: str, passage_ids: Iterable[int] | None = None) -> tuple[int, set[int]]:
-        """(how many passages hold ``term``, which of ``passage_ids`` hold it), via FTS5.
-
-        ``term`` is one folded word; it is stemmed like the index, so "sanctioned"
-        finds "sanctions".
-        """
-        expression = _term_expression(term)
-        frequency = self._rows("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (expression,))[0][0]
-        return int(frequency), self.passages_holding(term, passage_ids) if frequency else set()
+    def term_frequency(self, term: str) -> int:
+        """How many passages hold the folded word ``term``, via FTS5 (stemmed like the index,
+        so "sanctioned" counts "sanctions")."""
+        return int(
+            self._rows("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (_term_expression(term),))[0][0]
+        )
 
     def passages_holding(self, term: str, passage_ids: Iterable[int] | None) -> set[int]:
         """Which of ``passage_ids`` hold the folded word ``term`` (stemmed like the index)."""
