@@ -82,8 +82,8 @@ def retrieve(
     """The ``k`` best passages for ``question``; ``mode`` is ``dense``, ``lexical`` or ``hybrid``."""
     if mode not in {"dense", "lexical", "hybrid"}:
         raise UsageError("mode must be 'dense', 'lexical' or 'hybrid'.")
-    allowed = index.store.passage_ids_where(**filters.to_dict()) if filters else None
-    if allowed is not None and not allowed:
+    allowed = index.allowed_passages(**filters.to_dict()) if filters else None
+    if allowed is not None and len(allowed) == 0:
         return []
     if query_vector is None:
         query_vector = index.encode_query(question)

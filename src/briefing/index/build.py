@@ -29,7 +29,7 @@ from ..corpus.chunking import ChunkingParams, chunk_document
 from ..errors import CorpusEmptyError, CorpusError, IndexBusyError, IndexMismatchError
 from ..faults import checkpoint
 from ..records import Document, IndexManifest, Passage
-from . import vectors
+from . import periods, vectors
 from .embedder import DEFAULT_BACKEND, Embedder, backend_of
 from .manifest import FAISS_NAME, MANIFEST_NAME, SCHEMA_VERSION, SQLITE_NAME, read_manifest, write_manifest
 from .store import Store
@@ -454,6 +454,7 @@ def _build_locked(
             + (f" ({len(report.skipped)} skipped: {report.skipped[0]})" if report.skipped else "")
         )
     store.commit()
+    periods.write(store, folder / periods.FILTERS_NAME)
     store.close()
     checkpoint("commit")
     vectors.save(index, folder / FAISS_NAME)

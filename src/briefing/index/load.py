@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,7 +12,7 @@ import numpy as np
 from ..errors import IndexMismatchError, IndexMissingError
 from ..records import IndexManifest, Passage
 from ..textfold import lexical_terms
-from . import vectors
+from . import periods, vectors
 from .embedder import Embedder, backend_of, model_fingerprint
 from .manifest import FAISS_NAME, SQLITE_NAME, read_manifest
 from .store import Store
@@ -34,6 +35,14 @@ LEXICAL_PRUNE_FROM = 10_000
 # ... but when no word is rarer than that, the rarest one is kept, so a question of common
 # words still gets a lexical list.
 LEXICAL_MIN_TERMS = 1
+# Under a filter that allows at least this share of the passages, the lexical query runs unfiltered
+# for enough rows (twice the expected need, at most LEXICAL_POSTFILTER_ROWS) and the filter drops
+# rows afterwards: bm25() scores do not depend on the filter, so when enough allowed rows remain
+# the result is the filtered query's, without FTS5 checking the allowed ids against every match
+# (1M passages, a month's filter: 95-190 ms -> ~40 ms).  Narrower filters, or too few rows left,
+# go to SQLite's filtered query.
+LEXICAL_POSTFILTER_SHARE = 0.02
+LEXICAL_POSTFILTER_ROWS = 5_000
 
 
 class Index:
@@ -48,6 +57,8 @@ class Index:
         self.vectors = vectors.load(folder / FAISS_NAME)
         self._search_lock = threading.Lock()
         self._frequencies: dict[str, int] = {}  # folded word -> passages holding it; bounded below
+        self._table: periods.PassageTable | None | bool = False  # False: not read yet
+        self._masks: dict[tuple, np.ndarray] = {}  # filter -> allowed-passage mask, the last few
 
     def document_frequency(self, term: str) -> int:
         """How many passages hold the folded word ``term`` (stemmed like the FTS5 index), cached."""
@@ -78,6 +89,33 @@ class Index:
             kept = [term for term in present if term in rarest]
         return kept
 
+    def filter_mask(
+        self, *, since: str | None = None, until: str | None = None, source: str | None = None
+    ) -> np.ndarray | None:
+        """Boolean mask over passage ids of the passages a filter allows (``periods.allowed``),
+        or None when this index has no passage table (built before it existed)."""
+        if self._table is False:
+            self._table = periods.read(self.dir / self.manifest.generation / periods.FILTERS_NAME)
+        if self._table is None:
+            return None
+        key = (since, until, source)
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = periods.allowed(self._table, self.store, since=since, until=until, source=source)
+            if len(self._masks) >= 8:
+                self._masks.clear()
+            self._masks[key] = mask
+        return mask
+
+    def allowed_passages(
+        self, *, since: str | None = None, until: str | None = None, source: str | None = None
+    ) -> np.ndarray:
+        """Ids of the passages whose document matches the date range and source filter."""
+        mask = self.filter_mask(since=since, until=until, source=source)
+        if mask is None:
+            return np.asarray(self.store.passage_ids_where(since=since, until=until, source=source), dtype=np.int64)
+        return np.flatnonzero(mask)
+
     def lexical_search(
         self,
         question: str,
@@ -89,9 +127,18 @@ class Index:
         max_df_share: float | None = LEXICAL_MAX_DF_SHARE,
     ) -> list[tuple[int, float]]:
         """(passage_id, BM25 score) of the ``limit`` best passages for the question's
-        discriminative words (:meth:`lexical_terms`), filters inside the query (see
-        :meth:`Store.lexical_search`)."""
+        discriminative words (:meth:`lexical_terms`), among the passages the filters allow
+        (see :meth:`Store.lexical_search` and ``LEXICAL_POSTFILTER_SHARE``)."""
         match = " OR ".join(f'"{term}"' for term in self.lexical_terms(question, max_df_share=max_df_share))
+        mask = self.filter_mask(since=since, until=until, source=source) if since or until or source else None
+        if match and mask is not None and limit > 0:
+            share = int(mask.sum()) / max(self.manifest.passages, 1)
+            if share >= LEXICAL_POSTFILTER_SHARE:
+                fetch = min(math.ceil(2 * limit / share), LEXICAL_POSTFILTER_ROWS)
+                rows = self.store.lexical_search(match, fetch)
+                kept = [(pid, score) for pid, score in rows if pid < len(mask) and mask[pid]]
+                if len(kept) >= limit or len(rows) < fetch:
+                    return kept[:limit]
         return self.store.lexical_search(match, limit, since=since, until=until, source=source)
 
     def encode_query(self, text: str) -> np.ndarray:
@@ -127,7 +174,7 @@ class Index:
                 row += len(passage.sentences)
         return out
 
-    def dense_search(self, query_vector: np.ndarray, k: int, allowed: list[int] | None = None):
+    def dense_search(self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None = None):
         """(passage_id, cosine) pairs, best first."""
         return vectors.search(self.vectors, query_vector, k, allowed)
 

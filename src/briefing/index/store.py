@@ -237,6 +237,18 @@ class Store:
         )
         return [row[0] for row in rows]
 
+    def passage_periods(self) -> list[tuple[int, str | None, str | None, str | None]]:
+        """(passage_id, date_start, date_end, source) of every passage: what ``periods.write`` stores."""
+        return self._rows(
+            "SELECT p.passage_id, d.date_start, d.date_end, d.source "
+            "FROM passages p JOIN documents d ON d.doc_id = p.doc_id"
+        )
+
+    def sources_like(self, source: str) -> list[str]:
+        """The distinct sources a source filter matches (the filter's own SQL test)."""
+        where, params = _filter_sql(None, None, source)
+        return [row[0] for row in self._rows(f"SELECT DISTINCT d.source FROM documents d WHERE {where}", params)]
+
     def lexical_search(
         self,
         match_query: str,
@@ -324,6 +336,16 @@ def _period(date: str | None) -> tuple[str | None, str | None]:
     return period_bounds(date) if date else (None, None)
 
 
+def filter_bounds(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    """The ISO days a date filter compares with: the first of ``since``'s period, the last of
+    ``until``'s (either None when not given).
+
+    >>> filter_bounds("2021-06", "2021")
+    ('2021-06-01', '2021-12-31')
+    """
+    return (period_bounds(since)[0] if since else None, period_bounds(until)[1] if until else None)
+
+
 def _filter_sql(since: str | None, until: str | None, source: str | None) -> tuple[str, list]:
     """A WHERE clause over ``documents d``: period overlap with [since, until], source substring.
 
@@ -331,12 +353,13 @@ def _filter_sql(since: str | None, until: str | None, source: str | None) -> tup
     of its period, ``until`` to the end of its period.
     """
     clauses, params = [], []
-    if since:
+    low, high = filter_bounds(since, until)
+    if low is not None:
         clauses.append("d.date_end IS NOT NULL AND d.date_end >= ?")
-        params.append(period_bounds(since)[0])
-    if until:
+        params.append(low)
+    if high is not None:
         clauses.append("d.date_start IS NOT NULL AND d.date_start <= ?")
-        params.append(period_bounds(until)[1])
+        params.append(high)
     if source:
         clauses.append("lower(d.source) LIKE ?")
         params.append(f"%{source.lower()}%")

@@ -29,6 +29,7 @@ Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import faiss
@@ -208,7 +209,7 @@ def search(
     index: VectorIndex | faiss.Index,
     query: np.ndarray,
     k: int,
-    allowed: list[int] | None = None,
+    allowed: Sequence[int] | np.ndarray | None = None,
     *,
     exact: bool = False,
 ) -> list[tuple[int, float]]:
@@ -224,7 +225,7 @@ def search(
     k = min(k, index.ntotal)
     wrapped = index if isinstance(index, VectorIndex) else VectorIndex(index)
     if allowed is not None:
-        if not allowed:
+        if len(allowed) == 0:
             return []
         selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
         scores, ids = wrapped.exact.search(query, k, params=faiss.SearchParameters(sel=selector))
