@@ -39,7 +39,7 @@ LEXICAL_MIN_TERMS = 1
 # for enough rows (twice the expected need, at most LEXICAL_POSTFILTER_ROWS) and the filter drops
 # rows afterwards: bm25() scores do not depend on the filter, so when enough allowed rows remain
 # the result is the filtered query's, without FTS5 checking the allowed ids against every match
-# (1M passages, a month's filter: 95-190 ms -> ~40 ms).  Narrower filters, or too few rows left,
+# (1M passages, a month's filter: 95-210 ms -> 25-60 ms).  Narrower filters, or too few rows left,
 # go to SQLite's filtered query.
 LEXICAL_POSTFILTER_SHARE = 0.02
 LEXICAL_POSTFILTER_ROWS = 5_000
