@@ -190,3 +190,53 @@ def holds_answer_type(kind: str | None, text: str, question: str) -> bool:
     if kind == "date":
         return any(match.group().lower() not in asked for match in _HAS_DATE.finditer(text))
     return any(word.lower() not in asked and word.lower() not in _NOT_NAMES for word in _CAPITALISED_WORD.findall(text))
+
+
+# --- what a "how many" question counts ---------------------------------------
+_COUNT_QUESTION = re.compile(r"\bhow many\s+(.*)", re.IGNORECASE | re.DOTALL)
+_COUNT_PHRASE_END = frozenset(
+    """did does do were was are is had has have will would could can should may might been be being
+    the of in on at to for from by with according since under over during""".split()
+)
+_COUNT = rf"(?:\d[\d,.]*|{_NUMBER_WORDS}|single|both)"
+
+
+def counted_words(question: str) -> tuple[str, ...]:
+    """The words naming what a "how many" question counts, lower-cased (empty for other questions,
+    and when the question counts with a verb: "How many died...").
+
+    >>> counted_words("How many F-16 fighter jets has Turkey asked to buy?")
+    ('f-16', 'fighter', 'jets')
+    >>> counted_words("How many died in the bombing?"), counted_words("Who met the minister?")
+    ((), ())
+    """
+    match = _COUNT_QUESTION.search(question)
+    if not match:
+        return ()
+    words: list[str] = []
+    for word in re.findall(r"[\w'-]+", match.group(1))[:4]:
+        if word.lower() in _COUNT_PHRASE_END:
+            break
+        words.append(word.lower())
+    if words and words[0].endswith("ed"):  # "how many died / fled / attended": a verb, not a noun
+        return ()
+    return tuple(words)
+
+
+def holds_count_of(text: str, words: tuple[str, ...]) -> bool:
+    """Does ``text`` give a count of one of ``words``: a number (not a code's, as in F-16), then
+    within three words that word (compared on its first five letters, so "vessel" finds "vessels")?
+
+    >>> holds_count_of("The regime imposed visa bans on 511 Russian military officers.", ("officers",))
+    True
+    >>> holds_count_of("Is there a route of at most 2000 kilometres?", ("miles",))
+    False
+    """
+    for word in words:
+        if len(word) < 3 or word in {"and", "or"}:
+            continue
+        stem = word[:5] if len(word) > 5 else word.rstrip("s")
+        # (?<![\w-]): not the number of a code such as F-16 or S-400
+        if re.search(rf"(?<![\w-]){_COUNT}\b(?:\s+[\w'-]+){{0,3}}?\s+{re.escape(stem)}", text, re.IGNORECASE):
+            return True
+    return False

@@ -1,0 +1,75 @@
+"""A "how many X" question abstains when no extract gives a count of X (answer/question.py, decide.py)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FakeEmbedder
+
+from briefing import phrases
+from briefing.answer import answer
+from briefing.answer.params import AnswerParams
+from briefing.answer.question import counted_words, holds_count_of
+from briefing.index import build_index, load_index
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("How many F-16 fighter jets has Turkey asked to buy?", ("f-16", "fighter", "jets")),
+        ("Roughly how many Russian and Belarusian officials were hit?", ("russian", "and", "belarusian", "officials")),
+        ("For how many years had the seminary operated?", ("years",)),
+        ("How many died in the bombing?", ()),  # a verb: nothing to look for
+        ("How many were killed?", ()),
+        ("How much did the sale cost?", ()),  # only "how many" questions
+        ("Who met the minister?", ()),
+    ],
+)
+def test_what_a_question_counts(question, words):
+    assert counted_words(question) == words
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "found"),
+    [
+        ("There are approximately 84 merchant ships and about 450 seafarers.", ("merchant", "vessels"), True),
+        ("Visa bans on 2,600 Russian and Belarusian officials.", ("russian", "and", "belarusian", "officials"), True),
+        ("Visa bans on over 2,600 Russian and Belarusian military officials.", ("officials",), False),  # 4 words apart
+        ("The Halki Seminary had operated for 127 years.", ("years",), True),
+        ("A single output is expected for every input.", ("outputs",), True),
+        ("Dozens of vessels are stranded.", ("vessels",), True),
+        ("Is there a route of at most 2000 kilometres?", ("miles",), False),  # a count, of something else
+        ("Turkey asked to buy F-16 fighter jets.", ("f-16", "fighter", "jets"), False),  # a code's number
+        ("Turkey asked to buy 40 F-16 fighter jets.", ("f-16", "fighter", "jets"), True),
+        ("The embassy resumed operations with American diplomats.", ("american", "diplomats"), False),
+        ("The vessels were seized in 2021.", ("vessels",), False),  # a number after the word, not a count of it
+    ],
+)
+def test_a_count_of_the_word_asked_for(text, words, found):
+    assert holds_count_of(text, words) is found
+
+
+def _index(tmp_path, text):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "2021-10-01-jets.md").write_text(text)
+    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder(), show_bar=False, log=lambda _: None)
+    return load_index(tmp_path / "index", embedder=FakeEmbedder())
+
+
+QUESTION = "How many F-16 fighter jets has Turkey asked to buy?"
+
+
+def test_an_on_topic_sentence_without_the_count_is_not_quoted(tmp_path):
+    index = _index(tmp_path, "Turkey asked to buy F-16 fighter jets from the United States. The request is pending.")
+    reply = answer(index, QUESTION, threshold=0.0)
+    assert reply.abstained and reply.answer == phrases.NO_ANSWER and not reply.extracts
+    # The check is part of abstaining: off with abstention (-1), or by its parameter.
+    assert not answer(index, QUESTION, threshold=-1.0).abstained
+    assert not answer(index, QUESTION, threshold=0.0, params=AnswerParams(count_check=False)).abstained
+
+
+def test_a_sentence_with_the_count_is_quoted(tmp_path):
+    index = _index(tmp_path, "Turkey asked to buy 40 new F-16 fighter jets from the United States.")
+    reply = answer(index, QUESTION, threshold=0.0)
+    assert not reply.abstained
+    assert "40 new F-16 fighter jets" in reply.extracts[0].text
