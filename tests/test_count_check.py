@@ -37,6 +37,9 @@ def test_what_a_question_counts(question, words):
         ("The Halki Seminary had operated for 127 years.", ("years",), True),
         ("A single output is expected for every input.", ("outputs",), True),
         ("Dozens of vessels are stranded.", ("vessels",), True),
+        ("The Secretary has met him twice this year.", ("times",), True),
+        ("The Secretary has met him three times.", ("times",), True),
+        ("The Secretary has met him often.", ("times",), False),
         ("Is there a route of at most 2000 kilometres?", ("miles",), False),  # a count, of something else
         ("Turkey asked to buy F-16 fighter jets.", ("f-16", "fighter", "jets"), False),  # a code's number
         ("Turkey asked to buy 40 F-16 fighter jets.", ("f-16", "fighter", "jets"), True),

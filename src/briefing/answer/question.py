@@ -232,6 +232,8 @@ def holds_count_of(text: str, words: tuple[str, ...]) -> bool:
     >>> holds_count_of("Is there a route of at most 2000 kilometres?", ("miles",))
     False
     """
+    if "times" in words and re.search(r"\b(?:once|twice|thrice)\b", text, re.IGNORECASE):
+        return True  # "how many times...?" answered "twice"
     for word in words:
         if len(word) < 3 or word in {"and", "or"}:
             continue
