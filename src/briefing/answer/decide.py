@@ -3,12 +3,13 @@
 Abstain (no extracts, the fixed message) when the abstention model finds the
 question unlikely to be answered by the sources (``Evidence.answerability``
 below the threshold), when the question names something the corpus never
-mentions (``Evidence.names_missing``), or when a "how many X" question would be
-answered by extracts none of which gives a count of X (``question.holds_count_of``:
-an on-topic sentence without the number asked for).  Otherwise show the candidates scoring close enough to
-the best one (no padding), near-duplicates dropped (the earliest kept), with a
-calibrated evidence label (strong / partial); for "did it change?" questions,
-one statement per document, officials first, oldest first.
+mentions (``Evidence.names_missing``), or when a question asking for a count, a sum
+of money or a length of time would be answered by extracts none of which holds one
+(``question.missing_fact``: an on-topic sentence without the fact asked for).
+Otherwise show the candidates scoring close enough to the best one (no padding),
+near-duplicates dropped (the earliest kept), with a calibrated evidence label
+(strong / partial); for "did it change?" questions, one statement per document,
+officials first, oldest first.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..corpus.speakers import is_question_label
 from ..records import Answer, Document, Extract, spans_overlap
 from .evidence import Evidence
 from .params import AnswerParams
-from .question import counted_words, holds_count_of
+from .question import missing_fact
 from .render import render_markdown
 from .sentences import Candidate, final_model
 
@@ -137,10 +138,8 @@ def decide(
         chosen = _timeline(evidence, top, params)
     else:
         chosen = _select(_worth_reading(candidates, params), documents, top, False, params.duplicate_jaccard)
-        counted = counted_words(evidence.question) if params.count_check and threshold > -1.0 else ()
-        if counted and not any(
-            holds_count_of(documents[c.doc_id].text[c.char_start : c.char_end], counted) for c in chosen
-        ):
+        texts = [documents[c.doc_id].text[c.char_start : c.char_end] for c in chosen]
+        if params.fact_check and threshold > -1.0 and missing_fact(evidence.question, texts):
             return Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
     numbers: dict[str, int] = {}
     extracts = []

@@ -242,3 +242,48 @@ def holds_count_of(text: str, words: tuple[str, ...]) -> bool:
         if re.search(rf"(?<![\w-]){_COUNT}\b(?:\s+[\w'-]+){{0,3}}?\s+{re.escape(stem)}", text, re.IGNORECASE):
             return True
     return False
+
+
+# --- the fact asked for: a count, a sum of money, a length of time ----------------
+_MONEY_QUESTION = re.compile(
+    r"\bhow much (?:money|aid|assistance|funding|funds|financing|ransom)\b|\b(?:dollar|monetary) (?:value|amount)\b|"
+    r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|spend|spent|worth|pledge|pledged|price)\b",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion|dollars|euros|pounds)\b|"
+    r"\b(?:million|billion|trillion) (?:dollars|euros|pounds)\b|\bUSD\s?\d",
+    re.IGNORECASE,
+)
+_DURATION_QUESTION = re.compile(
+    r"\b(?:prison|jail) (?:term|sentence)\b|\bsentenced to how\b|"
+    r"\bhow long (?:did|had|has|have|do|does|will|would)\b",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS})[\s-]+(?:years?|months?|weeks?|days?|hours?|decades?)\b|"
+    r"\blife (?:sentence|in prison|imprisonment|term)\b|\bsince (?:1\d|20)\d\d\b|"
+    r"\b(?:1\d|20)\d\d\s*(?:-|–|to|until)\s*(?:1\d|20)\d\d\b",
+    re.IGNORECASE,
+)
+
+
+def missing_fact(question: str, texts: list[str]) -> str | None:
+    """The kind of fact ``question`` asks for when none of ``texts`` holds one: ``count`` ("how
+    many X": :func:`holds_count_of`), ``money`` ("how much aid…", "the dollar value of…": a sum
+    in a currency) or ``duration`` ("what prison sentence…", "how long did…": a number of
+    years, months, weeks, days or hours, a life term, or a span of years); None when the question
+    asks for none of these or one of the texts holds it.
+
+    >>> missing_fact("How much did Turkey pay Russia for the S-400?", ["Turkey bought the S-400."])
+    'money'
+    >>> missing_fact("What prison term was he serving?", ["He was sentenced to 16 years."])
+    """
+    counted = counted_words(question)
+    if counted:
+        return None if any(holds_count_of(text, counted) for text in texts) else "count"
+    if _MONEY_QUESTION.search(question):
+        return None if any(_MONEY.search(text) for text in texts) else "money"
+    if _DURATION_QUESTION.search(question):
+        return None if any(_DURATION.search(text) for text in texts) else "duration"
+    return None

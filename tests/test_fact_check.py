@@ -1,4 +1,5 @@
-"""A "how many X" question abstains when no extract gives a count of X (answer/question.py, decide.py)."""
+"""A question asking for a count, a sum of money or a length of time abstains when no extract holds
+one (answer/question.py, decide.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from conftest import FakeEmbedder
 from briefing import phrases
 from briefing.answer import answer
 from briefing.answer.params import AnswerParams
-from briefing.answer.question import counted_words, holds_count_of
+from briefing.answer.question import counted_words, holds_count_of, missing_fact
 from briefing.index import build_index, load_index
 
 
@@ -68,7 +69,7 @@ def test_an_on_topic_sentence_without_the_count_is_not_quoted(tmp_path):
     assert reply.abstained and reply.answer == phrases.NO_ANSWER and not reply.extracts
     # The check is part of abstaining: off with abstention (-1), or by its parameter.
     assert not answer(index, QUESTION, threshold=-1.0).abstained
-    assert not answer(index, QUESTION, threshold=0.0, params=AnswerParams(count_check=False)).abstained
+    assert not answer(index, QUESTION, threshold=0.0, params=AnswerParams(fact_check=False)).abstained
 
 
 def test_a_sentence_with_the_count_is_quoted(tmp_path):
@@ -76,3 +77,26 @@ def test_a_sentence_with_the_count_is_quoted(tmp_path):
     reply = answer(index, QUESTION, threshold=0.0)
     assert not reply.abstained
     assert "40 new F-16 fighter jets" in reply.extracts[0].text
+
+
+@pytest.mark.parametrize(
+    ("question", "texts", "missing"),
+    [
+        ("How much did Turkey pay Russia for the S-400?", ["Turkey bought the S-400 system."], "money"),
+        ("How much did Turkey pay Russia for the S-400?", ["The deal was worth $2.5 billion."], None),
+        ("How much humanitarian aid did the US announce?", ["The US announced nearly 100 million dollars."], None),
+        ("What was the dollar value of the arms sale?", ["The sale was approved in July."], "money"),
+        ("What prison sentence did the court hand Osman Kavala?", ["The court convicted Kavala."], "duration"),
+        ("What prison sentence did the court hand Osman Kavala?", ["He received a life sentence."], None),
+        ("What prison term was Paul Whelan serving?", ["Whelan is serving 16 years on spying charges."], None),
+        ("How long had the seminary been running?", ["It had operated since 1844."], None),
+        ("How long had the seminary been running?", ["It was closed by the government."], "duration"),
+        ("How many S-400 batteries were delivered?", ["Two batteries were delivered."], None),
+        ("How many S-400 batteries were delivered?", ["The S-400 arrived."], "count"),
+        ("How long is the bridge?", ["It is 1,280 metres long."], None),  # a length, not a time: not checked
+        ("What sentence did Price use?", ["Price said nothing new."], None),  # a sentence of speech
+        ("Who met the minister?", ["Nobody."], None),
+    ],
+)
+def test_the_fact_asked_for(question, texts, missing):
+    assert missing_fact(question, texts) == missing
