@@ -361,9 +361,6 @@ def render_markdown(results: dict) -> str:
         "",
     ]
     out += _goals(results)
-    notes = Path(__file__).with_name("notes.md")
-    if notes.exists():
-        out += [notes.read_text(encoding="utf-8").strip(), ""]
     out += [
         "## Raw results",
         "",

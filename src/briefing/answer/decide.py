@@ -132,24 +132,26 @@ def decide(
     threshold = evidence.threshold if threshold is None else threshold
     applied, candidates, documents = evidence.filters, evidence.candidates, evidence.documents
     filters_dict = applied.to_dict() if applied else {}
+    abstention = Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
     if not candidates or (threshold > -1.0 and (evidence.answerability < threshold or evidence.names_missing)):
-        return Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
+        return abstention
     if evidence.timeline:
         chosen = _timeline(evidence, top, params)
     else:
         chosen = _select(_worth_reading(candidates, params), documents, top, False, params.duplicate_jaccard)
-        texts = [documents[c.doc_id].text[c.char_start : c.char_end] for c in chosen]
-        if params.fact_check and threshold > -1.0 and missing_fact(evidence.question, texts):
-            return Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
+    texts = [documents[c.doc_id].text[c.char_start : c.char_end] for c in chosen]
+    fact_checked = params.fact_check and threshold > -1.0 and not evidence.timeline
+    if fact_checked and missing_fact(evidence.question, texts):
+        return abstention
     numbers: dict[str, int] = {}
     extracts = []
-    for candidate in chosen:
+    for candidate, text in zip(chosen, texts):
         document = documents[candidate.doc_id]
         number = numbers.setdefault(candidate.doc_id, len(numbers) + 1)
         extracts.append(
             Extract(
                 citation=number,
-                text=document.text[candidate.char_start : candidate.char_end],
+                text=text,
                 doc_id=candidate.doc_id,
                 path=document.path,
                 char_start=candidate.char_start,

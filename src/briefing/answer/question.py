@@ -87,7 +87,7 @@ def is_change_question(question: str) -> bool:
     return bool(_CHANGE_RE.search(question))
 
 
-# --- expected answer type -------------------------------------------------
+# --- answer types (the sentence scorer's features) ------------------------
 _NUMBER_QUESTION = re.compile(
     r"\b(how (?:much|many|long|old|far|large|big|often)|what (?:is |was |were )?(?:the )?"
     r"(?:price|cost|number|amount|percentage|share|total|sum|value|figure|size)|"
@@ -103,7 +103,7 @@ _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|percent|several|few"
 )
-_HAS_NUMBER = re.compile(rf"\d|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_A_NUMBER = rf"\d[\d,.]*|{_NUMBER_WORDS}"  # digits or a number word (inside a group)
 _HAS_DATE = re.compile(
     r"\b(?:(?:19|20)\d\d|(?-i:January|February|March|April|May|June|July|August|September|October|"
     r"November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
@@ -113,25 +113,6 @@ _HAS_DATE = re.compile(
 )
 
 
-def expected_answer_type(question: str) -> str | None:
-    """``"number"`` for how much/how many questions, ``"date"`` for when questions, else None."""
-    if _NUMBER_QUESTION.search(question):
-        return "number"
-    if _DATE_QUESTION.search(question):
-        return "date"
-    return None
-
-
-def has_answer_type(answer_type: str | None, text: str) -> bool:
-    """Does ``text`` contain something of the expected type (a quantity, a date)?"""
-    if answer_type == "number":
-        return bool(_HAS_NUMBER.search(text))
-    if answer_type == "date":
-        return bool(_HAS_DATE.search(text))
-    return True
-
-
-# --- answer types for the sentence scorer -----------------------------------
 _PERSON_QUESTION = re.compile(
     r"\b(who|whom|whose)\b|\b(?:which|what) (?:official|minister|spokes(?:person|man|woman)|envoy|president|"
     r"secretary|ambassador|person|leader|diplomat|representative|general|prime minister)\b",
@@ -198,7 +179,7 @@ _COUNT_PHRASE_END = frozenset(
     """did does do were was are is had has have will would could can should may might been be being
     the of in on at to for from by with according since under over during""".split()
 )
-_COUNT = rf"(?:\d[\d,.]*|{_NUMBER_WORDS}|single|both)"
+_COUNT = rf"(?:{_A_NUMBER}|single|both)"
 
 
 def counted_words(question: str) -> tuple[str, ...]:
@@ -261,7 +242,7 @@ _DURATION_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _DURATION = re.compile(
-    rf"\b(?:\d[\d,.]*|{_NUMBER_WORDS})[\s-]+(?:years?|months?|weeks?|days?|hours?|decades?)\b|"
+    rf"\b(?:{_A_NUMBER})[\s-]+(?:years?|months?|weeks?|days?|hours?|decades?)\b|"
     r"\blife (?:sentence|in prison|imprisonment|term)\b|\bsince (?:1\d|20)\d\d\b|"
     r"\b(?:1\d|20)\d\d\s*(?:-|–|to|until)\s*(?:1\d|20)\d\d\b",
     re.IGNORECASE,

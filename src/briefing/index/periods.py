@@ -14,6 +14,7 @@ existed has none, and its filters go to SQLite as before.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,18 +24,16 @@ from .store import Store, filter_bounds
 FILTERS_NAME = "passage-filters.npz"
 
 
+@dataclass(frozen=True)
 class PassageTable:
-    """Per passage id: present, period start and end (ISO bytes, empty when undated), source code."""
+    """Per passage id: present, period start and end (ISO bytes, empty when undated), source code
+    (an index into ``sources``, -1 for none)."""
 
-    def __init__(self, present: np.ndarray, start: np.ndarray, end: np.ndarray, source: np.ndarray, sources):
-        self.present = present
-        self.start = start
-        self.end = end
-        self.source = source
-        self.sources = list(sources)
-
-    def __len__(self) -> int:
-        return int(self.present.sum())
+    present: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    source: np.ndarray
+    sources: list[str]
 
 
 def write(store: Store, path: Path) -> None:
@@ -46,12 +45,12 @@ def write(store: Store, path: Path) -> None:
     ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
     present = np.zeros(size, dtype=bool)
     present[ids] = True
-    starts = np.array([(row[1] or "").encode() for row in rows] or [b""], dtype=bytes)
-    ends = np.array([(row[2] or "").encode() for row in rows] or [b""], dtype=bytes)
+    starts = np.array([(row[1] or "").encode() for row in rows], dtype=bytes)
+    ends = np.array([(row[2] or "").encode() for row in rows], dtype=bytes)
     start = np.zeros(size, dtype=starts.dtype)
     end = np.zeros(size, dtype=ends.dtype)
-    start[ids] = starts[: len(ids)]
-    end[ids] = ends[: len(ids)]
+    start[ids] = starts
+    end[ids] = ends
     source = np.full(size, -1, dtype=np.int32)
     source[ids] = [code.get(row[3], -1) for row in rows]
     temporary = path.with_name(path.name + ".tmp.npz")
