@@ -1,5 +1,5 @@
-"""A question asking for a count, a sum of money or a length of time abstains when no extract holds
-one (answer/question.py, decide.py)."""
+"""A question asking for a count, a sum of money, a length of time, a date, or a named actor's words
+abstains when no extract holds it (answer/fact_check.py, decide.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from conftest import FakeEmbedder
 
 from briefing import phrases
 from briefing.answer import answer
+from briefing.answer.fact_check import asked_actor, counted_words, holds_count_of, missing_fact
 from briefing.answer.params import AnswerParams
-from briefing.answer.question import counted_words, holds_count_of, missing_fact
 from briefing.index import build_index, load_index
 
 
@@ -96,7 +96,60 @@ def test_a_sentence_with_the_count_is_quoted(tmp_path):
         ("How long is the bridge?", ["It is 1,280 metres long."], None),  # a length, not a time: not checked
         ("What sentence did Price use?", ["Price said nothing new."], None),  # a sentence of speech
         ("Who met the minister?", ["Nobody."], None),
+        ("On what date did Turkey take delivery of the S-400?", ["Finland applied on May 18th."], None),
+        ("On what date did Turkey take delivery of the S-400?", ["Turkey took delivery of the S-400."], "date"),
+        ("On what date did Turkey take delivery of the S-400?", ["Turkey may take delivery."], "date"),  # a verb
+        ("What is the date of the joint statement?", ["The October 2019 joint statement stands."], None),
+        ("On which day were staff ordered out?", ["Yesterday, we ordered the departure of staff."], None),
+        ("What is the date of the 2019 joint statement?", ["The 2019 joint statement stands."], "date"),
+        ("In what year did Cyprus give up the S-300?", ["Cyprus in 1999 withdrew the S-300."], None),
+        ("In what year did Cyprus give up the S-300?", ["Cyprus withdrew the S-300."], "year"),
+        ("Which year after 1998 did Cyprus give up the S-300?", ["In 1998 Cyprus bought it."], "year"),
+        ("When did the US penalize Ankara?", ["Today the US imposed sanctions."], None),  # "when": not checked
     ],
 )
 def test_the_fact_asked_for(question, texts, missing):
     assert missing_fact(question, texts) == missing
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("How did Moscow respond to Akar's idea of only partially activating the missiles?", ("moscow",)),
+        ("What did NATO's Secretary General say about Turkey's proposal?", ("nato",)),
+        ("Has Erdogan personally commented on the partial-activation proposal?", ("erdogan",)),
+        ("What was the Kremlin's reaction to the designation?", ("kremlin",)),
+        ("What did Ned Price say about Halkbank?", ("ned", "price")),
+        ("How did Washington react when Osman Kavala was found guilty?", ()),  # the US's own names
+        ("What did the State Department say about Andorra?", ()),
+        ("What did the US Secretary of State tell the minister?", ()),
+        ("What did the court say about the appeal?", ()),  # no name
+        ("Who met the minister?", ()),
+    ],
+)
+def test_the_actor_whose_words_are_asked_for(question, names):
+    assert asked_actor(question) == names
+
+
+@pytest.mark.parametrize(
+    ("question", "texts", "captions", "missing"),
+    [
+        ("How did Moscow respond?", ["We urge Turkey not to acquire this system."], ["MR PRICE"], "actor"),
+        ("How did Moscow respond?", ["The Kremlin rejected the claim."], [""], None),  # another name for it
+        ("How did Moscow respond?", ["Russia rejected the claim."], [""], None),
+        ("What did NATO's Secretary General say?", ["We urge Turkey."], ["Press briefing"], "actor"),
+        ("What did NATO's Secretary General say?", ["Turkey is a valued Ally."], ["NATO press conference"], None),
+        ("What did Price say about the S-400?", ["It is incompatible with NATO."], ["MR PRICE"], None),  # speaker
+        ("How did the Turkish minister respond?", ["Turkey will not back down."], [""], None),  # Turkish ~ Turkey
+        ("How did Washington react to the verdict?", ["We are troubled."], [""], None),
+    ],
+)
+def test_the_actor_asked_for_is_named_by_an_extract_or_its_caption(question, texts, captions, missing):
+    assert missing_fact(question, texts, captions) == missing
+
+
+def test_an_extract_from_another_actor_is_not_quoted(tmp_path):
+    index = _index(tmp_path, "Turkey asked to buy F-16 fighter jets from the United States. The request is pending.")
+    question = "How did Moscow respond to Turkey's request for F-16 fighter jets?"
+    assert answer(index, question, threshold=0.0).abstained
+    assert not answer(index, question, threshold=0.0, params=AnswerParams(fact_check=False)).abstained

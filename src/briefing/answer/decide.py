@@ -4,8 +4,8 @@ Abstain (no extracts, the fixed message) when the abstention model finds the
 question unlikely to be answered by the sources (``Evidence.answerability``
 below the threshold), when the question names something the corpus never
 mentions (``Evidence.names_missing``), or when a question asking for a count, a sum
-of money or a length of time would be answered by extracts none of which holds one
-(``question.missing_fact``: an on-topic sentence without the fact asked for).
+of money, a length of time, a date, or what a named actor said would be answered by extracts
+none of which holds it (:mod:`.fact_check`: an on-topic sentence without the fact asked for).
 Otherwise show the candidates scoring close enough to the best one (no padding),
 near-duplicates dropped (the earliest kept), with a calibrated evidence label
 (strong / partial); for "did it change?" questions, one statement per document,
@@ -21,8 +21,8 @@ from .. import phrases
 from ..corpus.speakers import is_question_label
 from ..records import Answer, Document, Extract, spans_overlap
 from .evidence import Evidence
+from .fact_check import missing_fact
 from .params import AnswerParams
-from .question import missing_fact
 from .render import render_markdown
 from .sentences import Candidate, final_model
 
@@ -114,6 +114,11 @@ def _timeline(evidence: Evidence, top: int, params: AnswerParams) -> list[Candid
     return chosen
 
 
+def _captions(chosen: list[Candidate], documents: dict[str, Document]) -> list[str]:
+    """What each extract's caption says besides its date: speaker, document title and source."""
+    return [" ".join(filter(None, (c.speaker, documents[c.doc_id].title, documents[c.doc_id].source))) for c in chosen]
+
+
 def decide(
     evidence: Evidence,
     *,
@@ -141,7 +146,7 @@ def decide(
         chosen = _select(_worth_reading(candidates, params), documents, top, False, params.duplicate_jaccard)
     texts = [documents[c.doc_id].text[c.char_start : c.char_end] for c in chosen]
     fact_checked = params.fact_check and threshold > -1.0 and not evidence.timeline
-    if fact_checked and missing_fact(evidence.question, texts):
+    if fact_checked and missing_fact(evidence.question, texts, _captions(chosen, documents)):
         return abstention
     numbers: dict[str, int] = {}
     extracts = []

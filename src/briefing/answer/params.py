@@ -31,7 +31,7 @@ class AnswerParams:
     small_index_passages: int = 200  # an index under this many passages (an article, a few documents) ...
     small_index_offtopic_factor: float = 2.0  # ... takes this factor (200: between SQuAD's 52 and the demo's 777)
     unseen_name_min_passages: int = 50  # from this index size, a name the corpus never holds means: abstain
-    fact_check: bool = True  # "how many X" / "how much aid" / "what prison term": abstain when no extract holds one
+    fact_check: bool = True  # abstain when no extract holds the count, sum, time, date or actor asked for
     sentence_weight: float = 0.6  # share of the sentence cosine in a sentence's score; the rest is the passage's
     question_turn_penalty: float = 0.75  # a reporter's words count for less than an official's
     rerank_top: int = 8  # candidates the cross-encoder reads (0: off; 8 tied or beat 4, 12, 16 out of fold)

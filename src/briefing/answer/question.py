@@ -1,4 +1,4 @@
-"""What a question asks for beyond its words: a date filter, a change over time.
+"""What a question asks for beyond its words: a date filter, a change over time, an answer type.
 
 A date is applied as a filter only when the question names exactly one period
 with a clear preposition ("in 2021", "in June 2022", "during May 2022",
@@ -99,11 +99,10 @@ _DATE_QUESTION = re.compile(
     r"in what (?:year|month)\b)",
     re.IGNORECASE,
 )
-_NUMBER_WORDS = (
+NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
     r"hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|percent|several|few"
 )
-_A_NUMBER = rf"\d[\d,.]*|{_NUMBER_WORDS}"  # digits or a number word (inside a group)
 _HAS_DATE = re.compile(
     r"\b(?:(?:19|20)\d\d|(?-i:January|February|March|April|May|June|July|August|September|October|"
     r"November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
@@ -122,7 +121,7 @@ _PLACE_QUESTION = re.compile(
     r"\bwhere\b|\b(?:which|what|in which|in what) (?:country|countries|city|cities|place|region|capital|port|state)\b",
     re.IGNORECASE,
 )
-_NUMBER_TOKEN = re.compile(rf"\b\d[\d,.]*\b|\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_NUMBER_TOKEN = re.compile(rf"\b\d[\d,.]*\b|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _MONTH_DAY = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -171,100 +170,3 @@ def holds_answer_type(kind: str | None, text: str, question: str) -> bool:
     if kind == "date":
         return any(match.group().lower() not in asked for match in _HAS_DATE.finditer(text))
     return any(word.lower() not in asked and word.lower() not in _NOT_NAMES for word in _CAPITALISED_WORD.findall(text))
-
-
-# --- what a "how many" question counts ---------------------------------------
-_COUNT_QUESTION = re.compile(r"\bhow many\s+(.*)", re.IGNORECASE | re.DOTALL)
-_COUNT_PHRASE_END = frozenset(
-    """did does do were was are is had has have will would could can should may might been be being
-    the of in on at to for from by with according since under over during""".split()
-)
-_COUNT = rf"(?:{_A_NUMBER}|single|both)"
-
-
-def counted_words(question: str) -> tuple[str, ...]:
-    """The words naming what a "how many" question counts, lower-cased (empty for other questions,
-    and when the question counts with a verb: "How many died...").
-
-    >>> counted_words("How many F-16 fighter jets has Turkey asked to buy?")
-    ('f-16', 'fighter', 'jets')
-    >>> counted_words("How many died in the bombing?"), counted_words("Who met the minister?")
-    ((), ())
-    """
-    match = _COUNT_QUESTION.search(question)
-    if not match:
-        return ()
-    words: list[str] = []
-    for word in re.findall(r"[\w'-]+", match.group(1))[:4]:
-        if word.lower() in _COUNT_PHRASE_END:
-            break
-        words.append(word.lower())
-    if words and words[0].endswith("ed"):  # "how many died / fled / attended": a verb, not a noun
-        return ()
-    return tuple(words)
-
-
-def holds_count_of(text: str, words: tuple[str, ...]) -> bool:
-    """Does ``text`` give a count of one of ``words``: a number (not a code's, as in F-16), then
-    within three words that word (compared on its first five letters, so "vessel" finds "vessels")?
-
-    >>> holds_count_of("The regime imposed visa bans on 511 Russian military officers.", ("officers",))
-    True
-    >>> holds_count_of("Is there a route of at most 2000 kilometres?", ("miles",))
-    False
-    """
-    if "times" in words and re.search(r"\b(?:once|twice|thrice)\b", text, re.IGNORECASE):
-        return True  # "how many times...?" answered "twice"
-    for word in words:
-        if len(word) < 3 or word in {"and", "or"}:
-            continue
-        stem = word[:5] if len(word) > 5 else word.rstrip("s")
-        # (?<![\w-]): not the number of a code such as F-16 or S-400
-        if re.search(rf"(?<![\w-]){_COUNT}\b(?:\s+[\w'-]+){{0,3}}?\s+{re.escape(stem)}", text, re.IGNORECASE):
-            return True
-    return False
-
-
-# --- the fact asked for: a count, a sum of money, a length of time ----------------
-_MONEY_QUESTION = re.compile(
-    r"\bhow much (?:money|aid|assistance|funding|funds|financing|ransom)\b|\b(?:dollar|monetary) (?:value|amount)\b|"
-    r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|spend|spent|worth|pledge|pledged|price)\b",
-    re.IGNORECASE,
-)
-_MONEY = re.compile(
-    r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion|dollars|euros|pounds)\b|"
-    r"\b(?:million|billion|trillion) (?:dollars|euros|pounds)\b|\bUSD\s?\d",
-    re.IGNORECASE,
-)
-_DURATION_QUESTION = re.compile(
-    r"\b(?:prison|jail) (?:term|sentence)\b|\bsentenced to how\b|"
-    r"\bhow long (?:did|had|has|have|do|does|will|would)\b",
-    re.IGNORECASE,
-)
-_DURATION = re.compile(
-    rf"\b(?:{_A_NUMBER})[\s-]+(?:years?|months?|weeks?|days?|hours?|decades?)\b|"
-    r"\blife (?:sentence|in prison|imprisonment|term)\b|\bsince (?:1\d|20)\d\d\b|"
-    r"\b(?:1\d|20)\d\d\s*(?:-|–|to|until)\s*(?:1\d|20)\d\d\b",
-    re.IGNORECASE,
-)
-
-
-def missing_fact(question: str, texts: list[str]) -> str | None:
-    """The kind of fact ``question`` asks for when none of ``texts`` holds one: ``count`` ("how
-    many X": :func:`holds_count_of`), ``money`` ("how much aid…", "the dollar value of…": a sum
-    in a currency) or ``duration`` ("what prison sentence…", "how long did…": a number of
-    years, months, weeks, days or hours, a life term, or a span of years); None when the question
-    asks for none of these or one of the texts holds it.
-
-    >>> missing_fact("How much did Turkey pay Russia for the S-400?", ["Turkey bought the S-400."])
-    'money'
-    >>> missing_fact("What prison term was he serving?", ["He was sentenced to 16 years."])
-    """
-    counted = counted_words(question)
-    if counted:
-        return None if any(holds_count_of(text, counted) for text in texts) else "count"
-    if _MONEY_QUESTION.search(question):
-        return None if any(_MONEY.search(text) for text in texts) else "money"
-    if _DURATION_QUESTION.search(question):
-        return None if any(_DURATION.search(text) for text in texts) else "duration"
-    return None

@@ -1,0 +1,250 @@
+"""The fact check: a question that asks for a particular fact is not answered by extracts lacking it.
+
+The abstention model sees that the passages are on topic, not that the fact asked for is
+missing ("How many F-16 jets has Turkey asked to buy?" against "Turkey asked to buy F-16
+fighter jets").  Some facts can be looked for in the extracts' own words:
+
+* a count ("how many X": a number followed by X), a sum of money ("how much aid…", "the dollar
+  value of…": an amount in a currency), a length of time ("what prison term…", "how long
+  did…": a number of years, months, days…);
+* a date ("on what date…", "what is the date of…": a month, a numeric date, a weekday or
+  "yesterday") or a year ("in what year…": a year the question does not already hold);
+* the actor whose words are asked for ("How did Moscow respond…", "What did NATO's Secretary
+  General say…", "Has Erdogan commented…"): one of the actor's names, or a name for the same
+  actor (Moscow: Russia, the Kremlin), in an extract, its speaker, its document's title or
+  source.  The US government's own names (Washington, the State Department, the spokesperson)
+  are everywhere in a briefing corpus and are not checked.
+
+``missing_fact`` says which is missing; :mod:`.decide` then abstains.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..textfold import lexical_terms
+from .question import NUMBER_WORDS
+
+_A_NUMBER = rf"\d[\d,.]*|{NUMBER_WORDS}"  # digits or a number word (inside a group)
+
+# --- what a "how many" question counts ---------------------------------------
+_COUNT_QUESTION = re.compile(r"\bhow many\s+(.*)", re.IGNORECASE | re.DOTALL)
+_COUNT_PHRASE_END = frozenset(
+    """did does do were was are is had has have will would could can should may might been be being
+    the of in on at to for from by with according since under over during""".split()
+)
+_COUNT = rf"(?:{_A_NUMBER}|single|both)"
+
+
+def counted_words(question: str) -> tuple[str, ...]:
+    """The words naming what a "how many" question counts, lower-cased (empty for other questions,
+    and when the question counts with a verb: "How many died...").
+
+    >>> counted_words("How many F-16 fighter jets has Turkey asked to buy?")
+    ('f-16', 'fighter', 'jets')
+    >>> counted_words("How many died in the bombing?"), counted_words("Who met the minister?")
+    ((), ())
+    """
+    match = _COUNT_QUESTION.search(question)
+    if not match:
+        return ()
+    words: list[str] = []
+    for word in re.findall(r"[\w'-]+", match.group(1))[:4]:
+        if word.lower() in _COUNT_PHRASE_END:
+            break
+        words.append(word.lower())
+    if words and words[0].endswith("ed"):  # "how many died / fled / attended": a verb, not a noun
+        return ()
+    return tuple(words)
+
+
+def holds_count_of(text: str, words: tuple[str, ...]) -> bool:
+    """Does ``text`` give a count of one of ``words``: a number (not a code's, as in F-16), then
+    within three words that word (compared on its first five letters, so "vessel" finds "vessels")?
+
+    >>> holds_count_of("The regime imposed visa bans on 511 Russian military officers.", ("officers",))
+    True
+    >>> holds_count_of("Is there a route of at most 2000 kilometres?", ("miles",))
+    False
+    """
+    if "times" in words and re.search(r"\b(?:once|twice|thrice)\b", text, re.IGNORECASE):
+        return True  # "how many times...?" answered "twice"
+    for word in words:
+        if len(word) < 3 or word in {"and", "or"}:
+            continue
+        stem = word[:5] if len(word) > 5 else word.rstrip("s")
+        # (?<![\w-]): not the number of a code such as F-16 or S-400
+        if re.search(rf"(?<![\w-]){_COUNT}\b(?:\s+[\w'-]+){{0,3}}?\s+{re.escape(stem)}", text, re.IGNORECASE):
+            return True
+    return False
+
+
+# --- a sum of money, a length of time -----------------------------------------------
+_MONEY_QUESTION = re.compile(
+    r"\bhow much (?:money|aid|assistance|funding|funds|financing|ransom)\b|\b(?:dollar|monetary) (?:value|amount)\b|"
+    r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|spend|spent|worth|pledge|pledged|price)\b",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion|dollars|euros|pounds)\b|"
+    r"\b(?:million|billion|trillion) (?:dollars|euros|pounds)\b|\bUSD\s?\d",
+    re.IGNORECASE,
+)
+_DURATION_QUESTION = re.compile(
+    r"\b(?:prison|jail) (?:term|sentence)\b|\bsentenced to how\b|"
+    r"\bhow long (?:did|had|has|have|do|does|will|would)\b",
+    re.IGNORECASE,
+)
+_DURATION = re.compile(
+    rf"\b(?:{_A_NUMBER})[\s-]+(?:years?|months?|weeks?|days?|hours?|decades?)\b|"
+    r"\blife (?:sentence|in prison|imprisonment|term)\b|\bsince (?:1\d|20)\d\d\b|"
+    r"\b(?:1\d|20)\d\d\s*(?:-|–|to|until)\s*(?:1\d|20)\d\d\b",
+    re.IGNORECASE,
+)
+
+
+# --- a date, a year ------------------------------------------------------------------
+# Only questions that say they ask for a date: "When did X…?" is also answered by "in the coming
+# days" or by the document's own date ("today"), and SQuAD's "When X, what Y?" asks for Y.
+_DATE_QUESTION = re.compile(
+    r"\b(?:on|by|from|until|since) (?:what|which) (?:exact )?(?:date|day)s?\b|"
+    r"\bwhat (?:is|was|were|are) the (?:exact )?dates?\b|\b(?:what|which) (?:exact )?dates?\b",
+    re.IGNORECASE,
+)
+_YEAR_QUESTION = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
+_MONTH = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+)
+# Month names only capitalised ("may" is a verb); a day named relative to the document's date counts.
+_DATE = re.compile(
+    rf"\b(?:{_MONTH})\b|\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
+    r"\b(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight)\b"
+)
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+
+
+def _holds_new(pattern: re.Pattern, texts: list[str], question: str) -> bool:
+    """Does one of ``texts`` hold a match of ``pattern`` that ``question`` does not already hold?"""
+    asked = {match.group().lower() for match in pattern.finditer(question)}
+    return any(match.group().lower() not in asked for text in texts for match in pattern.finditer(text))
+
+
+# --- the actor whose words are asked for ------------------------------------------------
+_ACTOR_VERBS = (
+    r"say|said|tell|told|respond|responded|react|reacted|reply|replied|comment|commented|describe|"
+    r"characteri[sz]e|announce|urge|warn|claim|argue|think|make of|view|speak|spoke|spoken|call for"
+)
+_ADVERBS = r"(?:(?:ever|personally|publicly|officially|formally|already|first|initially)\s+)?"
+_ACTOR_QUESTION = re.compile(
+    rf"^\W*(?:what|how)\s+(?:did|does|do|has|have|had|will|would)\s+(?P<a>.+?)\s+{_ADVERBS}(?:{_ACTOR_VERBS})\b|"
+    rf"^\W*(?:has|have|did|does|do)\s+(?P<b>.+?)\s+{_ADVERBS}(?:{_ACTOR_VERBS})\b|"
+    r"^\W*what\s+(?:was|is|were|are)\s+(?P<c>.+?)(?:'s|’s)\s+(?:response|reaction|reply|position|view|comment)\b",
+    re.IGNORECASE,
+)
+# Words that name no particular actor in a US briefing corpus, or only a title.
+_NOT_DISTINCTIVE = frozenset(
+    """the a an u s us united states america american americans washington state department secretary
+    spokesperson spokesman spokeswoman spokespeople general minister ministry foreign president prime
+    administration government ambassador embassy official officials office deputy under assistant
+    special envoy representative white house mr ms dr his her their its our side leader leaders""".split()
+)
+# Other names for the same actor: a capital for its government, the Kremlin for Russia's.
+_SAME_ACTOR = {
+    "moscow": ("russia", "kremlin"),
+    "kremlin": ("russia", "moscow", "putin", "peskov"),
+    "ankara": ("turkey", "turkiye", "erdogan"),
+    "beijing": ("china", "prc"),
+    "kyiv": ("ukraine", "kiev", "zelensky", "zelenskyy"),
+    "kiev": ("ukraine", "kyiv"),
+    "tehran": ("iran",),
+    "pyongyang": ("dprk", "korea"),
+    "damascus": ("syria", "assad"),
+    "caracas": ("venezuela", "maduro"),
+    "havana": ("cuba",),
+    "minsk": ("belarus", "lukashenka", "lukashenko"),
+    "athens": ("greece",),
+    "nicosia": ("cyprus",),
+    "brussels": ("eu", "european", "nato"),
+    "london": ("uk", "britain", "british"),
+    "paris": ("france", "french"),
+    "berlin": ("germany", "german"),
+    "tokyo": ("japan", "japanese"),
+    "seoul": ("korea", "rok"),
+    "taipei": ("taiwan",),
+    "kabul": ("afghanistan", "taliban"),
+    "islamabad": ("pakistan",),
+    "riyadh": ("saudi",),
+    "cairo": ("egypt",),
+    "baghdad": ("iraq",),
+    "jerusalem": ("israel",),
+}
+
+
+def asked_actor(question: str) -> tuple[str, ...]:
+    """The folded names (capitalised words) of the actor whose words ``question`` asks for, without
+    titles and the US government's own names; empty when it asks for no one's words, or only for
+    those, or names no one ("What did the court say…").
+
+    >>> asked_actor("What did NATO's Secretary General say about Turkey's proposal?")
+    ('nato',)
+    >>> asked_actor("How did Washington react to the verdict?"), asked_actor("Who met the minister?")
+    ((), ())
+    """
+    match = _ACTOR_QUESTION.search(question)
+    if not match:
+        return ()
+    phrase = next(group for group in match.groups() if group)
+    if len(phrase.split()) > 6:
+        return ()  # a clause, not a name: "What did the talks that began in May say…"
+    capitalised = " ".join(word for word in phrase.split() if word[:1].isupper())  # names, not "the court"
+    names = [term for term in lexical_terms(capitalised) if term not in _NOT_DISTINCTIVE and not term.isdigit()]
+    return tuple(name for name in names if len(name) >= 3)
+
+
+def mentions_actor(names: tuple[str, ...], texts: list[str]) -> bool:
+    """Does one of ``texts`` name one of ``names``: the word, one sharing its first four letters
+    ("Turkish" for "Turkey"), or another name for the same actor (``_SAME_ACTOR``)?"""
+    words = {term for text in texts for term in lexical_terms(text)}
+    prefixes = {word[:4] for word in words if len(word) >= 4}
+    for name in names:
+        if name in words or (len(name) >= 5 and name[:4] in prefixes):
+            return True
+        if any(other in words for other in _SAME_ACTOR.get(name, ())):
+            return True
+    return False
+
+
+def missing_fact(question: str, texts: list[str], captions: list[str] = ()) -> str | None:
+    """The kind of fact ``question`` asks for when none of ``texts`` holds one, else None:
+
+    * ``count`` ("how many X": :func:`holds_count_of`);
+    * ``money`` ("how much aid…", "the dollar value of…": a sum in a currency);
+    * ``duration`` ("what prison sentence…", "how long did…": a number of years, months, weeks,
+      days or hours, a life term, or a span of years);
+    * ``date`` ("on what date…", "what is the date of…": a month, a numeric date, a weekday,
+      "today" or "yesterday" the question does not hold), ``year`` ("in what year…");
+    * ``actor`` (:func:`asked_actor`): no text nor caption (``captions``: each extract's speaker,
+      its document's title and source) names the actor whose words are asked for.
+
+    >>> missing_fact("How much did Turkey pay Russia for the S-400?", ["Turkey bought the S-400."])
+    'money'
+    >>> missing_fact("What prison term was he serving?", ["He was sentenced to 16 years."])
+    >>> missing_fact("How did Moscow respond?", ["The US urged Turkey to drop it."], ["State Dept"])
+    'actor'
+    """
+    counted = counted_words(question)
+    if counted:
+        return None if any(holds_count_of(text, counted) for text in texts) else "count"
+    if _MONEY_QUESTION.search(question):
+        return None if any(_MONEY.search(text) for text in texts) else "money"
+    if _DURATION_QUESTION.search(question):
+        return None if any(_DURATION.search(text) for text in texts) else "duration"
+    if _DATE_QUESTION.search(question) and not _holds_new(_DATE, texts, question):
+        return "date"
+    if _YEAR_QUESTION.search(question) and not _holds_new(_YEAR, texts, question):
+        return "year"
+    actor = asked_actor(question)
+    if actor and not mentions_actor(actor, list(texts) + list(captions)):
+        return "actor"
+    return None
