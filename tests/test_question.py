@@ -44,13 +44,35 @@ def test_ambiguous_or_absent_dates_are_not_filters(question):
         "Did the policy harden over time?",
         "Any change in the US view since 2021?",
         "Has there been a shift on CAATSA?",
+        "Was the Deputy Secretary's trip altered after it was first announced?",
+        "Did the plan to reopen the consulate hold steady from 2021 into mid-2022?",
+        "Has the goal in the nuclear talks stayed the same from 2021 through mid-2022?",
+        "Did the US go from describing possible war crimes to formally concluding they had happened?",
+        "How did the running total of security assistance grow between April and July 2022?",
+        "Does the US continue to oppose the pipeline?",
+        "Has there been a change in the US position?",
     ],
 )
 def test_change_questions_are_detected(question):
     assert is_change_question(question)
 
 
-@pytest.mark.parametrize("question", ["Who is the spokesman?", "What did Akar propose?", "Where are the S-300s?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the spokesman?",
+        "What did Akar propose?",
+        "Where are the S-300s?",
+        # Continuity words in a question asking for a fact, and "change" as the fact asked for.
+        "Which international convention did Blinken thank Turkey for continuing to implement?",
+        "In their May 2021 call, talks between Turkey and which NATO ally did the US continue to support?",
+        "Which UN resolutions were violated by the July 2021 move to put Varosha under Turkish Cypriot control?",
+        "Why did the State Department move some embassy staff to Lviv in February 2022?",
+        "What change to the Foreign Service Officer Test did the department announce in April 2022?",
+        "What would need to remain constant in a multiplication algorithm?",
+        "How many people were killed between 2020 and 2022?",
+    ],
+)
 def test_plain_questions_are_not_change_questions(question):
     assert not is_change_question(question)
 

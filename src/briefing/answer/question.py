@@ -34,15 +34,38 @@ _STATEMENT_RE = re.compile(
     re.IGNORECASE,
 )
 
-_CHANGE_RE = re.compile(
-    r"\b(chang\w*|still|shift\w*|soften\w*|harden\w*|over time|evolv\w*|any change|revers\w*|"
-    r"no longer|anymore|any more|remain\w*|continu\w*|consistent|same position|moved?|backtrack\w*|"
-    r"u-turn|reconsider\w*|timeline|over the (?:months|years)|has .* been|"
+_SINCE_A_DATE = (
     # "since" counts only before a date or "then": "since March 2022", "since February 24", "since
     # then"; "since the new administration took office" names an event, not a span of statements.
     rf"since\s+(?:then|(?:early\s+|late\s+|mid-?\s*)?(?:(?:{_MONTH_NAMES})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?)?"
     rf"(?:,?\s+(?:19|20)\d\d)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAMES})|(?:19|20)\d\d|"
-    r"(?:last|this) (?:year|month|week|spring|summer|autumn|fall|winter)|yesterday)))\b",
+    r"(?:last|this) (?:year|month|week|spring|summer|autumn|fall|winter)|yesterday))"
+)
+_A_PERIOD = rf"(?:the\s+)?(?:(?:early|mid|late)[\s-]*)?(?:(?:{_MONTH_NAMES})\.?|(?:19|20)\d\d)"
+# Words that ask about change in any question: "Did the position change?", "any change in",
+# "soften", "altered", "hold steady", "go from … to", "since March 2022".  "What change to the
+# test did the department announce?" asks for a fact: "change" right after what/which does not count.
+_CHANGE_RE = re.compile(
+    r"\b(?:(?<!what )(?<!which )chang\w*|shift\w*|soften\w*|harden\w*|over time|evolv\w*|revers\w*|"
+    r"no longer|anymore|any more|consistent\w*|same position|backtrack\w*|u-turn|reconsider\w*|timeline|"
+    r"over the (?:months|years|course)|alter(?:ed|ing|ation)?|h[oe]ld\w* steady|(?:go|goes|went|gone|going) from|"
+    + _SINCE_A_DATE
+    + r")\b",
+    re.IGNORECASE,
+)
+# Words that ask about change only in a yes/no or "how did / has" question: "Is the US still
+# opposed?", "Has support remained the same?", "How did the total grow between April and July?";
+# not in "Which convention did Turkey continue to implement?" or "What would need to remain constant?".
+_CONTINUITY_RE = re.compile(
+    r"\b(?:still|remain\w*|continu\w*|stay\w*|has .* been|grow|grew|grown|increas\w*|decreas\w*|rise|rose|"
+    r"risen|fall|fell|fallen|drop\w*"
+    rf"|between\s+{_A_PERIOD}\b[^?]*?\band\s+{_A_PERIOD}|from\s+{_A_PERIOD}\b[^?]*?\b(?:to|into|through|until)\s+"
+    rf"{_A_PERIOD})\b",
+    re.IGNORECASE,
+)
+_OPEN_QUESTION = re.compile(
+    r"^\W*(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should|any|"
+    r"how (?:did|has|have|do|does|is|are|was|were))\b",
     re.IGNORECASE,
 )
 
@@ -80,11 +103,17 @@ def is_change_question(question: str) -> bool:
 
     "since" alone is not enough: "since 2021", "since February 24" and "since then" make a
     span of time to show as a timeline, "since the new administration took office" does not.
+    "still", "remain", "continue", "grow", "between June and July 2022" count only in a yes/no or
+    "how did / has" question: "Which convention did Turkey continue to implement?" asks for a fact.
 
     >>> is_change_question("Has the US softened its stance?"), is_change_question("Who called since the summit?")
     (True, False)
+    >>> is_change_question("Is it still opposed?"), is_change_question("Which talks did the US continue to support?")
+    (True, False)
     """
-    return bool(_CHANGE_RE.search(question))
+    return bool(_CHANGE_RE.search(question)) or bool(
+        _CONTINUITY_RE.search(question) and _OPEN_QUESTION.search(question)
+    )
 
 
 # --- answer types (the sentence scorer's features) ------------------------
