@@ -16,6 +16,17 @@ from briefing.textfold import fold_for_lexical, lexical_terms
         ("What was announced after 2021?", DateRange("2022-01-01", None)),
         ("What did they say before 2022?", DateRange(None, "2021-12-31")),
         ("Any statements until July 2021?", DateRange(None, "2021-07-31")),
+        # A span stated from end to end, in a statement or change question.
+        ("Did the line on F-16s shift between June and July 2022?", DateRange("2022-06-01", "2022-07-31")),
+        ("Did it shift between mid-June and early July 2022?", DateRange("2022-06-01", "2022-07-31")),
+        ("Did the status change between the 2021 and 2022 reports?", DateRange("2021-01-01", "2022-12-31")),
+        ("Did the plan hold steady from 2021 into mid-2022?", DateRange("2021-01-01", "2022-12-31")),
+        ("How did the total grow between April and July 2022?", DateRange("2022-04-01", "2022-07-31")),
+        ("What did the US say from May 2021 to January 2022?", DateRange("2021-05-01", "2022-01-31")),
+        ("Did the characterization change in spring 2022?", DateRange("2022-03-01", "2022-05-31")),
+        ("Did the count change during summer 2021?", DateRange("2021-06-01", "2021-08-31")),
+        ("Has the stance softened over the summer of 2022?", DateRange("2022-06-01", "2022-08-31")),
+        ("How did the embassy's status change over the course of 2022?", DateRange("2022-01-01", "2022-12-31")),
     ],
 )
 def test_unambiguous_dates_become_filters(question, expected):
@@ -29,6 +40,9 @@ def test_unambiguous_dates_become_filters(question, expected):
         "Compare 2021 and 2022 statements on Turkey",
         "What did they say in 2021 and in 2022?",
         "Why did Cyprus withdraw the S-300 in 1999?",  # no preposition: a fact, not a filter
+        "Did confidence change from May to June?",  # no year to read
+        "How many people were killed between 2020 and 2022?",  # neither statements nor change
+        "Did the US position change from 2021 to the eve of the invasion?",  # one end is an event
     ],
 )
 def test_ambiguous_or_absent_dates_are_not_filters(question):

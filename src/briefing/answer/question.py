@@ -26,6 +26,26 @@ _DATE_RE = re.compile(
     re.IGNORECASE,
 )
 _ANY_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def _span_side(n: str) -> str:
+    """One end of a stated span: "June", "mid-June", "July 2022", "2021", "the 2021", "mid-2022"."""
+    return (
+        r"(?:the\s+)?(?:(?:early|mid|late)[\s-]*)?"
+        rf"(?:(?P<month{n}>{_MONTH_NAMES})\.?(?:\s+(?P<year{n}>(?:19|20)\d\d))?|(?P<yearonly{n}>(?:19|20)\d\d))"
+    )
+
+
+_SPAN_RES = tuple(
+    re.compile(rf"\b{opening}\s+{_span_side('1')}\s+{joint}\s+{_span_side('2')}\b", re.IGNORECASE)
+    for opening, joint in (("between", "and"), ("from", "(?:to|into|through|until|till)"))
+)
+_SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11)}
+_SEASON_RE = re.compile(
+    r"\b(?:(?:in|during|over|through(?:out)?)\s+(?:the\s+)?(?P<season>spring|summer|autumn|fall)(?:\s+of)?|"
+    r"over the course of|throughout)\s+(?P<year>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
 _STATEMENT_RE = re.compile(
     r"\b(say|says|said|saying|state[sd]?|statements?|announce[sd]?|announcements?|position|stance|policy|"
     r"view|comment\w*|brief\w*|tell|told|mention\w*|discuss\w*|talk\w*|call(?:s|ed)?|meet\w*|met|"
@@ -76,9 +96,43 @@ class DateRange:
     until: str | None
 
 
+def _side(match: re.Match, side: str) -> tuple[int | None, int | None]:
+    month = match.group(f"month{side}")
+    year = match.group(f"year{side}") or match.group(f"yearonly{side}")
+    return (MONTHS.get(month.lower().rstrip(".")) if month else None), (int(year) if year else None)
+
+
+def _stated_span(question: str) -> DateRange | None:
+    """A span the question states from end to end: "between June and July 2022", "from 2021 into
+    mid-2022", "between the 2021 and 2022 reports", "in spring 2022", "during summer 2021", "over
+    the course of 2022"; None when a side has no year to read."""
+    match = next((m for m in (pattern.search(question) for pattern in _SPAN_RES) if m), None)
+    if match:
+        (month1, year1), (month2, year2) = _side(match, "1"), _side(match, "2")
+        year1, year2 = year1 or year2, year2 or year1
+        if year1 is None:
+            return None
+        start, end = month_period(year1, month1)[0], month_period(year2, month2)[1]
+        return DateRange(start, end) if start <= end else None
+    match = _SEASON_RE.search(question)
+    if match:
+        year = int(match.group("year"))
+        season = (match.group("season") or "").lower()
+        if not season:
+            return DateRange(*month_period(year, None))
+        first, last = _SEASONS["autumn" if season == "fall" else season]
+        return DateRange(month_period(year, first)[0], month_period(year, last)[1])
+    return None
+
+
 def date_filter(question: str) -> DateRange | None:
     """The date range a question states unambiguously, else None."""
     matches = list(_DATE_RE.finditer(question))
+    if not _STATEMENT_RE.search(question) and not is_change_question(question):
+        return None
+    span = _stated_span(question)
+    if span:
+        return span
     if not _STATEMENT_RE.search(question):
         return None
     if len(matches) != 1 or len(_ANY_YEAR.findall(question)) != 1:
