@@ -82,7 +82,8 @@ def holds_count_of(text: str, words: tuple[str, ...]) -> bool:
 # --- a sum of money, a length of time -----------------------------------------------
 _MONEY_QUESTION = re.compile(
     r"\bhow much (?:money|aid|assistance|funding|funds|financing|ransom)\b|\b(?:dollar|monetary) (?:value|amount)\b|"
-    r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|spend|spent|worth|pledge|pledged|price)\b",
+    r"\bhow much\b[^?]*\b(?:cost|costs|pay|paid|spend|spent|worth|pledge|pledged|price)\b|"
+    r"\bfor how much\b|\b(?:what|which) (?:is|was|were|are) the (?:price|cost|purchase price)\b",
     re.IGNORECASE,
 )
 _MONEY = re.compile(
