@@ -2,7 +2,7 @@
 
 import pytest
 
-from briefing.answer.question import DateRange, date_filter, is_change_question
+from briefing.answer.question import DateRange, date_filter, is_change_question, person_names
 from briefing.textfold import fold_for_lexical, lexical_terms
 
 
@@ -138,3 +138,20 @@ def test_folding_equals_unidecode_on_the_demo_corpus():
     for text in texts:
         for piece in [text, *text.split(". ")]:
             assert fold_for_lexical(piece) == _CODE_HYPHEN.sub(r"\1\2", unidecode(piece))
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "names"),
+    [
+        ("I am announcing that Ambassador Mike Hammer will succeed him.", "Who succeeds Satterfield?", ["Mike Hammer"]),
+        ("The United States welcomes the appointment of Hans Grundberg.", "Who is the new envoy?", ["Hans Grundberg"]),
+        ("During the trip Special Envoy Lenderking met officials.", "Who went to Riyadh?", ["Lenderking"]),  # titled
+        # The question's own person (same surname), institutions, places and months are no names.
+        ("Special Envoy David Satterfield will travel to the UAE.", "Who succeeds Satterfield?", []),
+        ("The Department of State and the United Nations Security Council met.", "Who met?", []),
+        ("The Marshall Islands and Saudi Arabia signed in New York in July.", "Who signed?", []),
+        ("So there is a spotlight on this case.", "Who handles the case?", []),
+    ],
+)
+def test_personal_names_a_who_question_looks_for(text, question, names):
+    assert person_names(text, question) == names

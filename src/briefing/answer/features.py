@@ -14,9 +14,10 @@ answer, computed here for every candidate span of the retrieved passages:
   in the span and its neighbours, in the passage and its document title;
 * ``prev_cov``, ``prev_cos``: the same for the sentence before (an answer often
   follows the sentence that restates the question);
-* ``has_type``: the span holds the kind of answer asked for (a person for
+* ``has_type``: the span holds the kind of answer asked for (a name for
   "who", a date for "when", a count for "how many", a place for "where") that
-  the question itself does not contain;
+  the question itself does not contain; ``person``: for "who" questions, it holds a
+  personal name the question does not (``question.person_names``), 1 for other questions;
 * ``caps_new``, ``novel``: names and words the question does not contain;
 * ``length``, ``qturn``, ``first``: log length in words, a reporter's turn, the
   first sentence of its passage;
@@ -36,7 +37,7 @@ import numpy as np
 import Stemmer
 
 from ..textfold import STOP_WORDS, fold_for_lexical, lexical_terms
-from .question import answer_type, holds_answer_type
+from .question import answer_type, holds_answer_type, person_names
 
 FEATURES = (
     "s_cos",
@@ -51,6 +52,7 @@ FEATURES = (
     "prev_cov",
     "prev_cos",
     "has_type",
+    "person",
     "caps_new",
     "novel",
     "length",
@@ -172,6 +174,7 @@ def feature_rows(terms: QuestionTerms, spans: list[Span]) -> np.ndarray:
                 terms.coverage(previous_words) if span.previous else 0.0,
                 span.previous_cosine,
                 float(holds_answer_type(terms.answer_type, span.text, terms.question)),
+                float(terms.answer_type != "person" or bool(person_names(span.text, terms.question))),
                 min(len(new_names), 5) / 5,
                 len(novel) / max(len(word_set), 1),
                 math.log(max(len(words), 1)),

@@ -218,6 +218,60 @@ _NOT_NAMES = frozenset(
 )
 
 
+_TITLE = re.compile(
+    r"(?:Ambassador|Secretary|Minister|President|Envoy|Representative|Senator|Spokesperson|Spokesman|"
+    r"Spokeswoman|Mr|Ms|Mrs|Dr|Director|Coordinator|Chairman|Chair|Governor|General|Admiral|Judge|Justice|"
+    r"Professor|King|Queen|Prince|Sheikh|Commissioner|Administrator|Counselor|Chancellor|Colonel|Mayor|Emir)\.?"
+)
+# Capitalised words that do not make a person's name: institutions, titles, generic place words,
+# months and days, and sentence openers.
+_NOT_PERSON = frozenset(
+    """the a an of and for to in on at by with from as department state states united nations council
+    service security republic islands federation affairs office bureau rights human national international
+    foreign global special senior press white house congress committee commission agency organization
+    program act convention accords accord treaty union european court ministry government embassy
+    consulate mission forces army navy military party front group network company bank fund corporation
+    strategic mechanism summit conference day week initiative partnership alliance coalition north south
+    east west northern southern eastern western central new saudi arab emirates kingdom sea black red gulf
+    middle horn africa america american americans asia pacific europe caribbean latin assistant under
+    secretary deputy ambassador envoy minister president spokesperson director coordinator general
+    secretary-general administration federal public health world trade economic energy defense justice
+    treasury commerce homeland institute university center policy law executive order january february
+    march april may june july august september october november december monday tuesday wednesday
+    thursday friday saturday sunday i we he she they it this that these those our their his her its mr
+    ms dr question today yesterday""".split()
+)
+_CAPITAL_TOKEN = re.compile(r"[A-Za-z][\w'’\-]*")
+
+
+def person_names(text: str, question: str) -> list[str]:
+    """Personal names in ``text`` whose last word ``question`` does not hold: two or more capitalised words
+    that name no institution, place word or month ("Mike Hammer", "Hans Grundberg"), or one after a
+    title ("Envoy Lenderking").  A heuristic, not a tagger: "Addis Ababa" passes for a name.
+
+    >>> person_names("I am announcing that Ambassador Mike Hammer will succeed him.", "Who succeeds Satterfield?")
+    ['Mike Hammer']
+    >>> person_names("Special Envoy David Satterfield will travel to the UAE.", "Who succeeds Satterfield?")
+    []
+    """
+    asked = question.lower()
+    tokens = _CAPITAL_TOKEN.findall(text)
+    names, i = [], 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and tokens[j][:1].isupper() and tokens[j].lower() not in _NOT_PERSON:
+            j += 1
+        if j == i:
+            i += 1
+            continue
+        run = tokens[i:j]
+        titled = i > 0 and _TITLE.fullmatch(tokens[i - 1]) is not None
+        if (len(run) >= 2 or titled) and run[-1].lower() not in asked:  # the question's own person: same surname
+            names.append(" ".join(run))
+        i = j
+    return names
+
+
 def answer_type(question: str) -> str | None:
     """What kind of answer the question asks for: number, date, person, place, or None.
 
