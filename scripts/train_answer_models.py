@@ -305,10 +305,13 @@ def abstention_out_of_fold(questions: list[Question], folds: int = 5) -> np.ndar
     return out
 
 
-def _threshold_for(probabilities: np.ndarray, questions: list[Question], target: float) -> float:
+def _threshold_for(
+    probabilities: np.ndarray, questions: list[Question], target: float, calibration_sets: set[str] | None = None
+) -> float:
     """The lowest P(unanswerable) threshold whose false abstention, averaged over the sets
-    (each set counts the same, whatever its size), stays at or below ``target``."""
-    sets = sorted({q.set for q in questions})
+    (each set counts the same, whatever its size), stays at or below ``target``; over
+    ``calibration_sets`` only when given (see :func:`large_index_sets`)."""
+    sets = sorted({q.set for q in questions if calibration_sets is None or q.set in calibration_sets})
     answerable = {
         name: np.array([p for p, q in zip(probabilities, questions) if q.set == name and q.answerable]) for name in sets
     }
@@ -377,6 +380,24 @@ def _pair(value: str) -> tuple[Path, Path]:
     return Path(path), Path(index)
 
 
+def large_index_sets(pairs: list[tuple[str, Path]]) -> set[str]:
+    """The sets whose index holds at least ``AnswerParams.small_index_passages`` passages.
+
+    The global cut is calibrated on them alone: a smaller index (an article, a few documents)
+    abstains below its own per-index cut (twice its off-topic level, ``answer/calibration.py``),
+    far under the global one, so its false abstention at the global cut never happens at run time
+    and must not hold the cut down (the 3-passage seed article, out of fold, would abstain on 0.23
+    of its answerable questions at a cut it never uses).
+    """
+    limit = AnswerParams().small_index_passages
+    large = set()
+    for name, index in pairs:
+        manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("passages", 0) >= limit:
+            large.add(name)
+    return large
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--squad", type=_pair, action="append", default=[], help="SQuAD v2 JSON:INDEX")
@@ -416,7 +437,10 @@ def main(argv: list[str] | None = None) -> int:
     if use_rerank:
         out_of_fold(questions, names=RERANK_FEATURES, c=RERANK_C)
     p_unanswerable = abstention_out_of_fold(questions)
-    threshold = _threshold_for(p_unanswerable, questions, FALSE_ABSTENTION_TARGET)
+    named = [("squad", index) for _, index in args.squad] + [(path.stem, index) for path, index in args.gold]
+    calibration_sets = large_index_sets(named) or None
+    print(f"global cut calibrated on: {sorted(calibration_sets or ['every set'])}", file=sys.stderr)
+    threshold = _threshold_for(p_unanswerable, questions, FALSE_ABSTENTION_TARGET, calibration_sets)
     cross_validated = report(questions, p_unanswerable, threshold)
 
     sentence = fit_candidates(questions, SENTENCE_FEATURES, SENTENCE_C)
@@ -444,7 +468,14 @@ def main(argv: list[str] | None = None) -> int:
     }
     strong_stage1 = _strong_cut(questions, key=lambda q: q.stage1)  # the same as strong without the reranker
     sentence = replace(sentence, extra={"strong_probability": round(strong_stage1, 4), "trained_on": trained_on})
-    abstention = replace(abstention, extra={"threshold": round(threshold, 4), "trained_on": trained_on})
+    abstention = replace(
+        abstention,
+        extra={
+            "threshold": round(threshold, 4),
+            "threshold_sets": sorted(calibration_sets or {q.set for q in questions}),
+            "trained_on": trained_on,
+        },
+    )
     if combined is not None:
         combined = replace(combined, extra={"strong_probability": round(strong, 4), "trained_on": trained_on})
     held_out = []
