@@ -85,6 +85,7 @@ def test_change_questions_are_detected(question):
         "What change to the Foreign Service Officer Test did the department announce in April 2022?",
         "What would need to remain constant in a multiplication algorithm?",
         "How many people were killed between 2020 and 2022?",
+        "Does the sale fall under CAATSA?",
     ],
 )
 def test_plain_questions_are_not_change_questions(question):

@@ -2,10 +2,12 @@
 
 A date is applied as a filter only when the question names exactly one period
 with a clear preposition ("in 2021", "in June 2022", "during May 2022",
-"since March 2022", "after 2021", "before 2022", "until July 2022") and asks
-about what sources said or did (say, state, announce, position, policy, call,
-meet ...).  "Why did Cyprus withdraw the S-300 in 1999?" names the date of an
-event, not of a statement, so it is not a filter.
+"since March 2022", "after 2021", "before 2022", "until July 2022"), or a span
+from end to end ("between June and July 2022", "from 2021 into mid-2022", "in
+spring 2022"), and asks about what sources said or did (say, state, announce,
+position, policy, call, meet ...) or whether something changed.  "Why did
+Cyprus withdraw the S-300 in 1999?" names the date of an event, not of a
+statement, so it is not a filter.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ _CHANGE_RE = re.compile(
 # not in "Which convention did Turkey continue to implement?" or "What would need to remain constant?".
 _CONTINUITY_RE = re.compile(
     r"\b(?:still|remain\w*|continu\w*|stay\w*|has .* been|grow|grew|grown|increas\w*|decreas\w*|rise|rose|"
-    r"risen|fall|fell|fallen|drop\w*"
+    r"risen|drop\w*"  # not "fall": "Does the sale fall under CAATSA?"
     rf"|between\s+{_A_PERIOD}\b[^?]*?\band\s+{_A_PERIOD}|from\s+{_A_PERIOD}\b[^?]*?\b(?:to|into|through|until)\s+"
     rf"{_A_PERIOD})\b",
     re.IGNORECASE,
