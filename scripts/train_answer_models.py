@@ -51,6 +51,7 @@ from briefing.answer.rerank import reranker_fingerprint
 from briefing.answer.scorer import ABSTENTION_MODEL, RERANK_MODEL, SENTENCE_MODEL, LinearModel, sentence_model
 from briefing.evaluation.gold import EvidenceLocator, load_gold, quotes_overlapped
 from briefing.index.load import load_index
+from briefing.index.manifest import read_manifest
 
 # The sentence scorer's features: chosen by the mean out-of-fold hit@1 over the training sets
 # (all 17: 0.589; these 12: 0.611 — caps_new, novel, first, inv_rank and cov_p added noise;
@@ -392,8 +393,8 @@ def large_index_sets(pairs: list[tuple[str, Path]]) -> set[str]:
     limit = AnswerParams().small_index_passages
     large = set()
     for name, index in pairs:
-        manifest = json.loads((index / "manifest.json").read_text(encoding="utf-8"))
-        if manifest.get("passages", 0) >= limit:
+        manifest = read_manifest(index)
+        if manifest is not None and manifest.passages >= limit:
             large.add(name)
     return large
 

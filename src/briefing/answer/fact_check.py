@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from ..textfold import lexical_terms
-from .question import NUMBER_WORDS
+from .question import GOVERNMENT_WORDS, MONTH_WORDS, NUMBER_WORDS
 
 _A_NUMBER = rf"\d[\d,.]*|{NUMBER_WORDS}"  # digits or a number word (inside a group)
 
@@ -113,13 +113,9 @@ _DATE_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _YEAR_QUESTION = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
-_MONTH = (
-    r"January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
-)
 # Month names only capitalised ("may" is a verb); a day named relative to the document's date counts.
 _DATE = re.compile(
-    rf"\b(?:{_MONTH})\b|\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
+    rf"\b(?:{MONTH_WORDS})\b|\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
     r"\b(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight)\b"
 )
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
@@ -144,11 +140,9 @@ _ACTOR_QUESTION = re.compile(
     re.IGNORECASE,
 )
 # Words that name no particular actor in a US briefing corpus, or only a title.
-_NOT_DISTINCTIVE = frozenset(
-    """the a an u s us united states america american americans washington state department secretary
-    spokesperson spokesman spokeswoman spokespeople general minister ministry foreign president prime
-    administration government ambassador embassy official officials office deputy under assistant
-    special envoy representative white house mr ms dr his her their its our side leader leaders""".split()
+_NOT_DISTINCTIVE = GOVERNMENT_WORDS | frozenset(
+    """u s us washington spokesman spokeswoman spokespeople prime official officials representative side
+    leader leaders""".split()
 )
 # Other names for the same actor: a capital for its government, the Kremlin for Russia's.
 _SAME_ACTOR = {

@@ -22,6 +22,11 @@ MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name
 MONTHS.update({name.lower(): number for number, name in enumerate(calendar.month_abbr) if name})
 
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
+# Capitalised month names and abbreviations, for patterns matched case-sensitively ("may" is a verb).
+MONTH_WORDS = (
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+)
 _PERIOD = rf"(?:(?P<month>{_MONTH_NAMES})\.?\s+)?(?P<year>(?:19|20)\d\d)"
 _DATE_RE = re.compile(
     rf"\b(?P<prep>in|during|since|after|before|until|till|by)\s+(?:early\s+|late\s+|mid-?\s*)?{_PERIOD}\b",
@@ -63,7 +68,6 @@ _SINCE_A_DATE = (
     rf"(?:,?\s+(?:19|20)\d\d)?|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH_NAMES})|(?:19|20)\d\d|"
     r"(?:last|this) (?:year|month|week|spring|summer|autumn|fall|winter)|yesterday))"
 )
-_A_PERIOD = rf"(?:the\s+)?(?:(?:early|mid|late)[\s-]*)?(?:(?:{_MONTH_NAMES})\.?|(?:19|20)\d\d)"
 # Words that ask about change in any question: "Did the position change?", "any change in",
 # "soften", "altered", "hold steady", "go from … to", "since March 2022".  "What change to the
 # test did the department announce?" asks for a fact: "change" right after what/which does not count.
@@ -75,14 +79,13 @@ _CHANGE_RE = re.compile(
     + r")\b",
     re.IGNORECASE,
 )
-# Words that ask about change only in a yes/no or "how did / has" question: "Is the US still
-# opposed?", "Has support remained the same?", "How did the total grow between April and July?";
-# not in "Which convention did Turkey continue to implement?" or "What would need to remain constant?".
+# Words that ask about change only in a yes/no or "how did / has" question, as a stated span does
+# ("between April and July 2022", _span_match): "Is the US still opposed?", "Has support remained
+# the same?", "How did the total grow between April and July?"; not in "Which convention did Turkey
+# continue to implement?" or "What would need to remain constant?".
 _CONTINUITY_RE = re.compile(
     r"\b(?:still|remain\w*|continu\w*|stay\w*|has .* been|grow|grew|grown|increas\w*|decreas\w*|rise|rose|"
-    r"risen|drop\w*"  # not "fall": "Does the sale fall under CAATSA?"
-    rf"|between\s+{_A_PERIOD}\b[^?]*?\band\s+{_A_PERIOD}|from\s+{_A_PERIOD}\b[^?]*?\b(?:to|into|through|until)\s+"
-    rf"{_A_PERIOD})\b",
+    r"risen|drop\w*)\b",  # not "fall": "Does the sale fall under CAATSA?"
     re.IGNORECASE,
 )
 _OPEN_QUESTION = re.compile(
@@ -104,11 +107,16 @@ def _side(match: re.Match, side: str) -> tuple[int | None, int | None]:
     return (MONTHS.get(month.lower().rstrip(".")) if month else None), (int(year) if year else None)
 
 
+def _span_match(question: str) -> re.Match | None:
+    """The question's "between <period> and <period>" or "from <period> to <period>", if any."""
+    return next((m for m in (pattern.search(question) for pattern in _SPAN_RES) if m), None)
+
+
 def _stated_span(question: str) -> DateRange | None:
     """A span the question states from end to end: "between June and July 2022", "from 2021 into
     mid-2022", "between the 2021 and 2022 reports", "in spring 2022", "during summer 2021", "over
     the course of 2022"; None when a side has no year to read."""
-    match = next((m for m in (pattern.search(question) for pattern in _SPAN_RES) if m), None)
+    match = _span_match(question)
     if match:
         (month1, year1), (month2, year2) = _side(match, "1"), _side(match, "2")
         year1, year2 = year1 or year2, year2 or year1
@@ -167,9 +175,8 @@ def is_change_question(question: str) -> bool:
     >>> is_change_question("Is it still opposed?"), is_change_question("Which talks did the US continue to support?")
     (True, False)
     """
-    return bool(_CHANGE_RE.search(question)) or bool(
-        _CONTINUITY_RE.search(question) and _OPEN_QUESTION.search(question)
-    )
+    continuity = _CONTINUITY_RE.search(question) or _span_match(question)
+    return bool(_CHANGE_RE.search(question)) or bool(continuity and _OPEN_QUESTION.search(question))
 
 
 # --- answer types (the sentence scorer's features) ------------------------
@@ -189,8 +196,7 @@ NUMBER_WORDS = (
     r"hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|percent|several|few"
 )
 _HAS_DATE = re.compile(
-    r"\b(?:(?:19|20)\d\d|(?-i:January|February|March|April|May|June|July|August|September|October|"
-    r"November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    rf"\b(?:(?:19|20)\d\d|(?-i:{MONTH_WORDS})|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"yesterday|today|tomorrow|last (?:year|month|week)|next (?:year|month|week)|this (?:year|month|week)|"
     r"earlier this|ago)\b",
     re.IGNORECASE,
@@ -208,10 +214,7 @@ _PLACE_QUESTION = re.compile(
 )
 _NUMBER_TOKEN = re.compile(rf"\b\d[\d,.]*\b|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE)
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
-_MONTH_DAY = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.? \d{1,2}\b"
-)
+_MONTH_DAY = re.compile(rf"\b(?:{MONTH_WORDS})\.? \d{{1,2}}\b")
 _CAPITALISED_WORD = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-zA-Z\-]+")
 _NOT_NAMES = frozenset(
     """the a an this that these those it he she they we i you our his her their its mr ms dr question
@@ -225,23 +228,28 @@ _TITLE = re.compile(
     r"Spokeswoman|Mr|Ms|Mrs|Dr|Director|Coordinator|Chairman|Chair|Governor|General|Admiral|Judge|Justice|"
     r"Professor|King|Queen|Prince|Sheikh|Commissioner|Administrator|Counselor|Chancellor|Colonel|Mayor|Emir)\.?"
 )
-# Capitalised words that do not make a person's name: institutions, titles, generic place words,
+# Words of US government bodies and of titles: they name no particular person or actor
+# (person_names here, fact_check.asked_actor).
+GOVERNMENT_WORDS = frozenset(
+    """a administration ambassador america american americans an assistant department deputy dr embassy
+    envoy foreign general government her his house its minister ministry mr ms office our president
+    secretary special spokesperson state states the their under united white""".split()
+)
+# Capitalised words that do not make a person's name: those, institutions, generic place words,
 # months and days, and sentence openers.
-_NOT_PERSON = frozenset(
-    """the a an of and for to in on at by with from as department state states united nations council
-    service security republic islands federation affairs office bureau rights human national international
-    foreign global special senior press white house congress committee commission agency organization
-    program act convention accords accord treaty union european court ministry government embassy
-    consulate mission forces army navy military party front group network company bank fund corporation
-    strategic mechanism summit conference day week initiative partnership alliance coalition north south
-    east west northern southern eastern western central new saudi arab emirates kingdom sea black red gulf
-    middle horn africa america american americans asia pacific europe caribbean latin assistant under
-    secretary deputy ambassador envoy minister president spokesperson director coordinator general
-    secretary-general administration federal public health world trade economic energy defense justice
-    treasury commerce homeland institute university center policy law executive order january february
-    march april may june july august september october november december monday tuesday wednesday
-    thursday friday saturday sunday i we he she they it this that these those our their his her its mr
-    ms dr question today yesterday""".split()
+_NOT_PERSON = GOVERNMENT_WORDS | frozenset(
+    """of and for to in on at by with from as nations council service security republic islands
+    federation affairs bureau rights human national international global senior press congress
+    committee commission agency organization program act convention accords accord treaty union
+    european court consulate mission forces army navy military party front group network company
+    bank fund corporation strategic mechanism summit conference day week initiative partnership
+    alliance coalition north south east west northern southern eastern western central new saudi
+    arab emirates kingdom sea black red gulf middle horn africa asia pacific europe caribbean latin
+    director coordinator secretary-general federal public health world trade economic energy defense
+    justice treasury commerce homeland institute university center policy law executive order
+    january february march april may june july august september october november december monday
+    tuesday wednesday thursday friday saturday sunday i we he she they it this that these those
+    question today yesterday""".split()
 )
 _CAPITAL_TOKEN = re.compile(r"[A-Za-z][\w'’\-]*")
 
