@@ -1,5 +1,7 @@
 """A question asking for a count, a sum of money, a length of time, a date, or a named actor's words
-abstains when no extract holds it (answer/fact_check.py, decide.py)."""
+abstains when no extract holds it; so does one whose extracts deny nothing it denies, say the
+opposite of what it asks, or come from documents without the figure it states
+(answer/fact_check.py, decide.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from conftest import FakeEmbedder
 
 from briefing import phrases
 from briefing.answer import answer
-from briefing.answer.fact_check import asked_actor, counted_words, holds_count_of, missing_fact
+from briefing.answer.fact_check import asked_actor, counted_words, denies, holds_count_of, missing_fact, opposes
 from briefing.answer.params import AnswerParams
 from briefing.index import build_index, load_index
 
@@ -156,3 +158,64 @@ def test_an_extract_from_another_actor_is_not_quoted(tmp_path):
     question = "How did Moscow respond to Turkey's request for F-16 fighter jets?"
     assert answer(index, question, threshold=0.0).abstained
     assert not answer(index, question, threshold=0.0, params=AnswerParams(fact_check=False)).abstained
+
+
+@pytest.mark.parametrize(
+    ("question", "denied"),
+    [
+        ("What cannot be solved by mechanical application of mathematical steps?", True),
+        ("Which treaty has Turkey not signed?", True),
+        ("What isn't known about the class?", True),
+        ("Whether or not a problem can be solved is studied by which field?", False),
+        ("What are the yes/no answers of a complement problem?", False),
+        ("How powerful a Turing machine may or may not be depends on what?", False),
+        ("Is the US still asking Turkey not to buy the system?", False),  # yes/no: "Yes, it is" denies nothing
+    ],
+)
+def test_what_a_question_denies(question, denied):
+    assert denies(question) is denied
+
+
+@pytest.mark.parametrize(
+    ("question", "texts", "opposed"),
+    [
+        ("What is the least important complexity class?", ["#P is the most important class."], True),
+        ("What is the most important complexity class?", ["#P is the most important class."], False),
+        ("What is the softest problem in C?", ["X is the hardest problem in C."], True),
+        ("What can be viewed as an informal language?", ["A decision problem is a formal language."], True),
+        ("What is not an informal language?", ["It is not a formal language."], False),  # the text denies
+        ("What is an important solved problem?", ["An important unsolved problem is P versus NP."], True),
+        ("What is an important unsolved problem?", ["An important unsolved problem is P versus NP."], False),
+        ("Is the output simple or complex?", ["The output is more complex."], False),  # both words asked
+        ("Did the price increase?", ["The price fell: a decrease of 5%."], False),  # yes/no: answered
+        ("Which consulate did the US open?", ["The US opened a consulate in Nuuk."], False),  # same stem
+    ],
+)
+def test_the_opposite_of_what_is_asked(question, texts, opposed):
+    assert opposes(question, texts) is opposed
+
+
+@pytest.mark.parametrize(
+    ("question", "texts", "sources", "missing"),
+    [
+        ("What cannot be solved by a computer?", ["A problem can be solved by a computer."], [], "negation"),
+        ("What cannot be solved by a computer?", ["Some problems cannot be solved by any computer."], [], None),
+        ("What is the least important class?", ["#P is the most important class."], [], "opposite"),
+        ("Who wrote the seminal paper in 1974?", ["Hartmanis and Stearns wrote it."], ["in 1965 ..."], "figure"),
+        ("Who wrote the seminal paper in 1965?", ["Hartmanis and Stearns wrote it."], ["in 1965 ..."], None),
+        ("What did Turkey get on 2022-07-04?", ["Turkey got it."], ["Deliveries 2022-07-04 ..."], None),  # a date
+        ("What does the S-400 threaten?", ["The system threatens NATO."], ["Turkey's S-400 ..."], None),
+        ("Which problem asks if three finite graphs are isomorphic?", ["whether two finite graphs are"], [], "figure"),
+        ("Which problem asks if two finite graphs are isomorphic?", ["whether two finite graphs are"], [], None),
+    ],
+)
+def test_negations_opposites_and_figures(question, texts, sources, missing):
+    assert missing_fact(question, texts, (), sources) == missing
+
+
+def test_a_figure_the_question_states_is_looked_for_in_the_extracts_documents(tmp_path):
+    text = "Hartmanis and Stearns wrote the seminal paper. It was published in 1965 in a journal."
+    index = _index(tmp_path, text)
+    assert not answer(index, "Who wrote the seminal paper published in 1965?", threshold=0.0).abstained
+    reply = answer(index, "Who wrote the seminal paper published in 1974?", threshold=0.0)
+    assert reply.abstained and not reply.extracts

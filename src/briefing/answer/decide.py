@@ -119,6 +119,11 @@ def _captions(chosen: list[Candidate], documents: dict[str, Document]) -> list[s
     return [" ".join(filter(None, (c.speaker, documents[c.doc_id].title, documents[c.doc_id].source))) for c in chosen]
 
 
+def _source(document: Document) -> str:
+    """A document's words for the fact check: its title, date and text."""
+    return " ".join(filter(None, (document.title, document.date, document.text)))
+
+
 def decide(
     evidence: Evidence,
     *,
@@ -146,7 +151,8 @@ def decide(
         chosen = _select(_worth_reading(candidates, params), documents, top, False, params.duplicate_jaccard)
     texts = [documents[c.doc_id].text[c.char_start : c.char_end] for c in chosen]
     fact_checked = params.fact_check and threshold > -1.0 and not evidence.timeline
-    if fact_checked and missing_fact(evidence.question, texts, _captions(chosen, documents)):
+    sources = [_source(documents[doc_id]) for doc_id in dict.fromkeys(c.doc_id for c in chosen)]
+    if fact_checked and missing_fact(evidence.question, texts, _captions(chosen, documents), sources):
         return abstention
     numbers: dict[str, int] = {}
     extracts = []

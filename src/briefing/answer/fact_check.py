@@ -13,7 +13,18 @@ fighter jets").  Some facts can be looked for in the extracts' own words:
   General say…", "Has Erdogan commented…"): one of the actor's names, or a name for the same
   actor (Moscow: Russia, the Kremlin), in an extract, its speaker, its document's title or
   source.  The US government's own names (Washington, the State Department, the spokesperson)
-  are everywhere in a briefing corpus and are not checked.
+  are everywhere in a briefing corpus and are not checked;
+* what the question denies ("What cannot be solved…", "Which treaty has Turkey not signed?"): an
+  extract that states something, with no negation at all, does not say what is *not* so;
+* the opposite of what the question asks ("What is the *least* important class?" against "the most
+  important class", "an *informal* language" against "a formal language");
+* a figure the question states ("Who wrote the paper in 1974?", "the 15 largest cities"): some
+  document the extracts come from (its text, title or date) must state it too.  An extract from a
+  document that never gives the question's year or number is about something else; nor do
+  extracts that count the thing with another number ("three finite graphs" against "two").
+
+The negation and the opposite are checked in questions that ask for something, not in yes/no
+questions (an opposite answers "Did Turkey support it?").
 
 ``missing_fact`` says which is missing; :mod:`.decide` then abstains.
 """
@@ -23,6 +34,7 @@ from __future__ import annotations
 import re
 
 from ..textfold import lexical_terms
+from .features import stems
 from .question import GOVERNMENT_WORDS, MONTH_WORDS, NUMBER_WORDS
 
 _A_NUMBER = rf"\d[\d,.]*|{NUMBER_WORDS}"  # digits or a number word (inside a group)
@@ -210,7 +222,120 @@ def mentions_actor(names: tuple[str, ...], texts: list[str]) -> bool:
     return False
 
 
-def missing_fact(question: str, texts: list[str], captions: list[str] = ()) -> str | None:
+# --- a negation, an opposite, a figure the question states --------------------------------
+# Checked in questions that ask for something ("What…", "Which…", "Who…"), not in yes/no ones:
+# "Did Turkey support the resolution?" is answered by "Turkey opposed it".
+_YES_NO = re.compile(
+    r"^\W*(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should|may|might|must)\b", re.IGNORECASE
+)
+# "whether or not", "may or may not", "yes/no" deny nothing.
+_NOT_A_NEGATION = re.compile(r"\b(?:whether )?or not\b|\bmay or may not\b|\byes(?:/| or )no\b", re.IGNORECASE)
+_QUESTION_NEGATION = re.compile(r"\b(?:not|never|cannot|neither|nor|none)\b|n't\b", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|cannot|neither|nor|none|nothing|nobody|nowhere|without|lack\w*|fail\w*|unable|"
+    r"impossible|refus\w*|declin\w*|reject\w*|den(?:y|ies|ied)|absen\w*)\b|n't\b",
+    re.IGNORECASE,
+)
+# Opposites a question can swap in for what the sources say ("the least…" for "the most…"); not
+# words of events ("open", "support", "start"), whose opposites a briefing states in passing.
+_OPPOSITE_PAIRS = (
+    "least most|fewest most|smallest largest|minimum maximum|minimal maximal|lowest highest|earliest latest|"
+    "shortest longest|worst best|weakest strongest|slowest fastest|slower faster|easiest hardest|easier harder|"
+    "softest hardest|softer harder|simplest hardest|simple complex|simplicity complexity|abstract concrete|"
+    "upper lower|inner outer|major minor|majority minority|positive negative|true false|precise inaccurate|"
+    "increase decrease"
+)
+_OPPOSITES: dict[str, set[str]] = {}
+for _pair in _OPPOSITE_PAIRS.split("|"):
+    _first, _second = _pair.split()
+    _OPPOSITES.setdefault(_first, set()).add(_second)
+    _OPPOSITES.setdefault(_second, set()).add(_first)
+_NEGATING_PREFIX = re.compile(r"^(?:un|in|im|ir|il|dis|non-?)(\w{5,})$")
+_WORD = re.compile(r"[a-z][a-z-]+")
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER_VALUES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_COUNTED = re.compile(rf"(?<![\w-])(\d{{1,2}}|{'|'.join(_NUMBER_VALUES)})\s+([a-z]+)", re.IGNORECASE)
+
+
+def denies(question: str) -> bool:
+    """Does ``question`` ask about what is *not* so (and is not a yes/no question)?
+
+    >>> denies("What cannot be solved by a computer?"), denies("What is solved, whether or not by hand?")
+    (True, False)
+    """
+    if _YES_NO.search(question):
+        return False
+    return bool(_QUESTION_NEGATION.search(_NOT_A_NEGATION.sub(" ", question)))
+
+
+def opposes(question: str, texts: list[str]) -> bool:
+    """Do ``texts`` hold the opposite of a word of ``question`` and not the word itself (compared on
+    stems): "the least…" against "the most…", "informal" against "formal" (unless they deny
+    something), "solved" against "unsolved"?  False for yes/no questions, which opposites answer.
+
+    >>> opposes("What is the least important class?", ["#P is the most important class."])
+    True
+    >>> opposes("What is the most important class?", ["#P is the most important class."])
+    False
+    """
+    if _YES_NO.search(question):
+        return False
+    asked = set(_WORD.findall(question.lower()))
+    said = {word for text in texts for word in _WORD.findall(text.lower())}
+    said_stems = set(stems(" ".join(texts)))
+    negated = any(_NEGATION.search(text) for text in texts)
+    for word in asked:
+        if set(stems(word)) <= said_stems:
+            continue
+        prefixed = _NEGATING_PREFIX.match(word)
+        if prefixed and prefixed.group(1) in said and not negated:
+            return True  # asks "informal", the extracts say "formal" and deny nothing
+        if any(prefix + word in said for prefix in ("un", "in", "im", "ir", "il", "dis", "non", "non-")):
+            return True  # asks "solved", the extracts say "unsolved"
+        opposite = _OPPOSITES.get(word, set())
+        if opposite & said and not opposite & asked:  # not "Is it simple or complex?"
+            return True
+    return False
+
+
+def figures(text: str) -> set[str]:
+    """The numbers written in digits in ``text``, without thousands commas or leading zeros
+    (a date 2022-07-04 gives 2022, 7 and 4; "F-16" gives 16).
+
+    >>> sorted(figures("On 2022-07-04, 1,000 troops and the F-16."))
+    ['1000', '16', '2022', '4', '7']
+    """
+    out = set()
+    for match in _FIGURE.findall(text):
+        figure = match.rstrip(".,").replace(",", "")
+        out.add(figure.lstrip("0") or "0")
+    return out
+
+
+def _counts(text: str) -> list[tuple[int, str]]:
+    """Small counts and the word each counts, on its first five letters: "two finite graphs" -> (2, "finit")."""
+    out = []
+    for number, word in _COUNTED.findall(text):
+        value = int(number) if number.isdigit() else _NUMBER_VALUES[number.lower()]
+        out.append((value, word.lower()[:5]))
+    return out
+
+
+def miscounts(question: str, texts: list[str]) -> bool:
+    """Do ``texts`` count what ``question`` counts with another number, and never with its own?
+
+    >>> miscounts("Which problem asks if three finite graphs are isomorphic?", ["whether two finite graphs are"])
+    True
+    """
+    said = [count for text in texts for count in _counts(text)]
+    for value, word in _counts(question):
+        others = {v for v, w in said if w == word}
+        if value != 1 and others and value not in others:
+            return True
+    return False
+
+
+def missing_fact(question: str, texts: list[str], captions: list[str] = (), sources: list[str] = ()) -> str | None:
     """The kind of fact ``question`` asks for when none of ``texts`` holds one, else None:
 
     * ``count`` ("how many X": :func:`holds_count_of`);
@@ -220,7 +345,12 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = ()) -> s
     * ``date`` ("on what date…", "what is the date of…": a month, a numeric date, a weekday,
       "today" or "yesterday" the question does not hold), ``year`` ("in what year…");
     * ``actor`` (:func:`asked_actor`): no text nor caption (``captions``: each extract's speaker,
-      its document's title and source) names the actor whose words are asked for.
+      its document's title and source) names the actor whose words are asked for;
+    * ``negation`` (:func:`denies`): the question asks what is not so, and no text holds a negation;
+    * ``opposite`` (:func:`opposes`): the texts say the opposite of a word of the question;
+    * ``figure``: a number the question states (:func:`figures`) is in none of ``sources`` (the
+      extracts' documents: text, title and date; not checked when none are given), or the
+      texts count what it counts with another number (:func:`miscounts`).
 
     >>> missing_fact("How much did Turkey pay Russia for the S-400?", ["Turkey bought the S-400."])
     'money'
@@ -242,4 +372,13 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = ()) -> s
     actor = asked_actor(question)
     if actor and not mentions_actor(actor, list(texts) + list(captions)):
         return "actor"
+    if denies(question) and not any(_NEGATION.search(text) for text in texts):
+        return "negation"
+    if opposes(question, texts):
+        return "opposite"
+    stated = figures(question)
+    if stated and sources and not stated <= set().union(*(figures(source) for source in sources)):
+        return "figure"
+    if miscounts(question, texts):
+        return "figure"
     return None
