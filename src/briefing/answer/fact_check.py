@@ -243,7 +243,12 @@ _OPPOSITE_PAIRS = (
     "shortest longest|worst best|weakest strongest|slowest fastest|slower faster|easiest hardest|easier harder|"
     "softest hardest|softer harder|simplest hardest|simple complex|simplicity complexity|abstract concrete|"
     "upper lower|inner outer|major minor|majority minority|positive negative|true false|precise inaccurate|"
-    "increase decrease"
+    "increase decrease|higher lower|high low|larger smaller|large small|greater lesser|more less|more fewer|"
+    "better worse|above below|inside outside|internal external|public private|northern southern|eastern western|"
+    "always never|include exclude|included excluded|inclusive exclusive|permanent temporary|older newer|"
+    "oldest newest|younger older|youngest oldest|top bottom|wider narrower|richest poorest|stronger weaker|"
+    "strong weak|fast slow|deep shallow|longer shorter|ascending descending|explicit implicit|primary secondary|"
+    "offensive defensive"
 )
 _OPPOSITES: dict[str, set[str]] = {}
 for _pair in _OPPOSITE_PAIRS.split("|"):
