@@ -189,6 +189,8 @@ def test_what_a_question_denies(question, denied):
         ("Is the output simple or complex?", ["The output is more complex."], False),  # both words asked
         ("Did the price increase?", ["The price fell: a decrease of 5%."], False),  # yes/no: answered
         ("Which consulate did the US open?", ["The US opened a consulate in Nuuk."], False),  # same stem
+        ("What is the US stance on the sale?", ["For instance, the sale was paused."], False),  # not a negation
+        ("What did it cost?", ["The unit was sold."], False),  # "it" is no root of "unit"
     ],
 )
 def test_the_opposite_of_what_is_asked(question, texts, opposed):

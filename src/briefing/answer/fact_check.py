@@ -256,6 +256,14 @@ for _pair in _OPPOSITE_PAIRS.split("|"):
     _OPPOSITES.setdefault(_first, set()).add(_second)
     _OPPOSITES.setdefault(_second, set()).add(_first)
 _NEGATING_PREFIX = re.compile(r"^(?:un|in|im|ir|il|dis|non-?)(\w{5,})$")
+_PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non", "non-")
+# Words that begin like a negation and are none ("instance" does not deny "stance").
+_NOT_NEGATED = frozenset(
+    """instance information inform increase income inside input index injury inmate intend intent invest insight
+    indeed import important impress impact impose improve immigrant immigrants immigration install instead intense
+    interest infamous discover display dispose dismiss distribute dispatch discuss discount disorder disease
+    disclose discharge dispute""".split()
+)
 _WORD = re.compile(r"[a-z][a-z-]+")
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 _NUMBER_VALUES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
@@ -293,9 +301,9 @@ def opposes(question: str, texts: list[str]) -> bool:
         if set(stems(word)) <= said_stems:
             continue
         prefixed = _NEGATING_PREFIX.match(word)
-        if prefixed and prefixed.group(1) in said and not negated:
+        if prefixed and prefixed.group(1) in said and not negated and word not in _NOT_NEGATED:
             return True  # asks "informal", the extracts say "formal" and deny nothing
-        if any(prefix + word in said for prefix in ("un", "in", "im", "ir", "il", "dis", "non", "non-")):
+        if len(word) >= 5 and any(p + word in said and p + word not in _NOT_NEGATED for p in _PREFIXES):
             return True  # asks "solved", the extracts say "unsolved"
         opposite = _OPPOSITES.get(word, set())
         if opposite & said and not opposite & asked:  # not "Is it simple or complex?"
