@@ -147,6 +147,17 @@ def test_the_actor_whose_words_are_asked_for(question, names):
         ("What did Price say about the S-400?", ["It is incompatible with NATO."], ["MR PRICE"], None),  # speaker
         ("How did the Turkish minister respond?", ["Turkey will not back down."], [""], None),  # Turkish ~ Turkey
         ("How did Washington react to the verdict?", ["We are troubled."], [""], None),
+        # "say": the actor must say something, in a caption or beside a word of saying
+        (
+            "What did NATO's Secretary General say?",
+            ["It is not compatible with NATO equipment."],
+            ["MR PRICE"],
+            "actor",
+        ),
+        ("What did NATO's Secretary General say?", ["NATO's Stoltenberg said it was welcome."], [""], None),
+        ("Have Biden and Erdogan spoken by phone?", ["Sanctions hit Erdogan's defence agency."], [""], "actor"),
+        ("Have Biden and Erdogan spoken by phone?", ["Biden spoke with President Erdogan today."], [""], None),
+        ("How did Russia respond to the sanctions?", ["Russia retaliated with a travel ban."], [""], None),  # a deed
     ],
 )
 def test_the_actor_asked_for_is_named_by_an_extract_or_its_caption(question, texts, captions, missing):

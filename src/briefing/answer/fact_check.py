@@ -12,8 +12,10 @@ fighter jets").  Some facts can be looked for in the extracts' own words:
 * the actor whose words are asked for ("How did Moscow respond…", "What did NATO's Secretary
   General say…", "Has Erdogan commented…"): one of the actor's names, or a name for the same
   actor (Moscow: Russia, the Kremlin), in an extract, its speaker, its document's title or
-  source.  The US government's own names (Washington, the State Department, the spokesperson)
-  are everywhere in a briefing corpus and are not checked;
+  source; for "What did X say…", X in a caption or saying something in an extract ("Stoltenberg
+  said", "according to the Kremlin"), not merely named.  The US government's own names
+  (Washington, the State Department, the spokesperson) are everywhere in a briefing corpus and
+  are not checked;
 * what the question denies ("What cannot be solved…", "Which treaty has Turkey not signed?"): an
   extract that states something, with no negation at all, does not say what is *not* so;
 * the opposite of what the question asks ("What is the *least* important class?" against "the most
@@ -209,6 +211,46 @@ def asked_actor(question: str) -> tuple[str, ...]:
     return tuple(name for name in names if len(name) >= 3)
 
 
+# "What did X say / tell / comment…" asks for X's own words; "How did X respond / react…" may be
+# answered by what X did.
+_WORDS_ASKED = re.compile(
+    r"\b(?:say|said|tell|told|comment|commented|speak|spoke|spoken|describe|characteri[sz]e|announce|claim|argue|"
+    r"call for)\s*$",
+    re.IGNORECASE,
+)
+_SAYING = re.compile(
+    r"\b(?:said|says|say|saying|told|tells|stated|states|statement|announced|urged|warned|responded|replied|added|"
+    r"noted|argued|claimed|declared|insisted|stressed|according|spokes\w*|called|calls|spoke|spoken|speak|talk\w*|"
+    r"conversation|phone|remarks|commented|comments)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_words(question: str) -> bool:
+    """Does ``question`` ask what an actor *said* ("What did X say…", "Has X commented…"), not what
+    it did ("How did X respond…")?
+
+    >>> asks_for_words("What did NATO's Secretary General say about it?"), asks_for_words("How did Moscow respond?")
+    (True, False)
+    """
+    match = _ACTOR_QUESTION.search(question)
+    return bool(match) and bool(_WORDS_ASKED.search(match.group(0)))
+
+
+def speaks(names: tuple[str, ...], texts: list[str], window: int = 6) -> bool:
+    """Does one of ``texts`` name one of ``names`` (as :func:`mentions_actor` does) within ``window``
+    words of a word of saying ("Stoltenberg said", "according to the Kremlin", "Erdogan's
+    statement")?  "…not compatible with NATO equipment" names NATO but has it say nothing."""
+    for text in texts:
+        words = re.findall(r"[\w’']+", text)
+        for at, word in enumerate(words):
+            if mentions_actor(names, [word]):
+                nearby = " ".join(words[max(0, at - window) : at + window + 1])
+                if _SAYING.search(nearby):
+                    return True
+    return False
+
+
 def mentions_actor(names: tuple[str, ...], texts: list[str]) -> bool:
     """Does one of ``texts`` name one of ``names``: the word, one sharing its first four letters
     ("Turkish" for "Turkey"), or another name for the same actor (``_SAME_ACTOR``)?"""
@@ -358,7 +400,9 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
     * ``date`` ("on what date…", "what is the date of…": a month, a numeric date, a weekday,
       "today" or "yesterday" the question does not hold), ``year`` ("in what year…");
     * ``actor`` (:func:`asked_actor`): no text nor caption (``captions``: each extract's speaker,
-      its document's title and source) names the actor whose words are asked for;
+      its document's title and source) names the actor whose words are asked for; or, when the
+      question asks what the actor *said* (:func:`asks_for_words`), no caption names it and no
+      text has it say anything (:func:`speaks`);
     * ``negation`` (:func:`denies`): the question asks what is not so, and no text holds a negation;
     * ``opposite`` (:func:`opposes`): the texts say the opposite of a word of the question;
     * ``figure``: a number the question states (:func:`figures`) is in none of ``sources`` (the
@@ -384,6 +428,8 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
         return "year"
     actor = asked_actor(question)
     if actor and not mentions_actor(actor, list(texts) + list(captions)):
+        return "actor"
+    if actor and asks_for_words(question) and not (mentions_actor(actor, list(captions)) or speaks(actor, texts)):
         return "actor"
     if denies(question) and not any(_NEGATION.search(text) for text in texts):
         return "negation"
