@@ -16,19 +16,19 @@ from briefing.evaluation.runner import evaluate
 
 SEED_GOLD = REPO / "eval" / "gold" / "seed.jsonl"
 
-# measured 2026-11-26 18:50 with the learned scorer, the abstention model and the fact check (issue
+# measured 2026-11-26 19:10 with the learned scorer, the abstention model and the fact check (issue
 # 10; the seed set is one of the sets the models were fitted on, so answers here are in-sample; out of
 # fold, see the closing notes) (`briefing eval --questions eval/gold/seed.jsonl --index IDX --baseline
-# all --json`): recall@5 1.000, MRR@10 0.872, hit@1 0.692, hit@3 0.885, abstention recall 0.533 at
-# false abstention 0.0 (most of it the fact check's: the count, sum, date, actor or figure asked for is
-# in no extract), verbatim 1.0. Before issue 10 (cosine blend, threshold 0.37): hit@1 0.462, hit@3
+# all --json`): recall@5 1.000, MRR@10 0.872, hit@1 0.692, hit@3 0.885, abstention recall 0.667 at
+# false abstention 0.0 (most of it the fact check's: the count, sum, date, actor's words or figure asked
+# for is in no extract), verbatim 1.0. Before issue 10 (cosine blend, threshold 0.37): hit@1 0.462, hit@3
 # 0.692, abstention recall 0.20 at false abstention 0.115.
 FLOORS = {
     "recall@5": 0.95,
     "mrr@10": 0.85,
     "hit@1": 0.65,
     "hit@3": 0.85,
-    "abstention_recall": 0.45,
+    "abstention_recall": 0.6,
 }
 CEILINGS = {"false_abstention": 0.1}
 
