@@ -107,6 +107,21 @@ def test_transcript_speakers_are_attached():
     assert speakers["SECRETARY BLINKEN: Thank you."] == "SECRETARY BLINKEN"
 
 
+def test_speaker_labels_in_any_alphabet():
+    # Ş and Ğ are outside Latin-1: his answer was once read as the Secretary's
+    text = (
+        "SECRETARY BLINKEN: We are working on it.\n\n"
+        "FOREIGN MINISTER ÇAVUŞOĞLU: Turkey's security concerns should be also met.\n\n"
+        "FOREIGN MINISTER RINKĒVIČS: Latvia agrees.\n\nNote: this is not a speaker."
+    )
+    chunks = chunk_document(doc(text), words, ChunkingParams(max_tokens=30, overlap_sentences=0))
+    speakers = {text[s.char_start : s.char_end]: s.speaker for c in chunks for s in c.sentences}
+    said = "FOREIGN MINISTER ÇAVUŞOĞLU: Turkey's security concerns should be also met."
+    assert speakers[said] == "FOREIGN MINISTER ÇAVUŞOĞLU"
+    assert speakers["FOREIGN MINISTER RINKĒVIČS: Latvia agrees."] == "FOREIGN MINISTER RINKĒVIČS"
+    assert speakers["Note: this is not a speaker."] == "FOREIGN MINISTER RINKĒVIČS"  # not upper-case: no label
+
+
 def test_paragraphs_trim_whitespace():
     text = "  One.\n\n\n  Two.  \n \nThree."
     assert [text[s:e] for s, e in paragraphs(text)] == ["One.", "Two.", "Three."]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import blingfire
 
 from ..records import Document, Sentence
-from .speakers import SpeakerTurns
+from .speakers import LABELS_VERSION, SpeakerTurns
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -42,7 +42,12 @@ class ChunkingParams:
             raise ValueError("overlap_sentences must be 0 or more.")
 
     def to_dict(self) -> dict:
-        return {"max_tokens": self.max_tokens, "overlap_sentences": self.overlap_sentences, "splitter": self.splitter}
+        return {
+            "max_tokens": self.max_tokens,
+            "overlap_sentences": self.overlap_sentences,
+            "splitter": self.splitter,
+            "speaker_labels": LABELS_VERSION,
+        }
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,25 @@ from __future__ import annotations
 import bisect
 import re
 
-# An upper-case label of 2-60 characters at the start of a line, then a colon.
-# Letters, spaces, dots, hyphens and apostrophes cover "MR PRICE", "MS. PSAKI",
-# "SECRETARY BLINKEN", "FOREIGN MINISTER ÇAVUŞOĞLU", "PARTICIPANT".
-TURN_RE = re.compile(r"^[ \t]*([A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ .'’\-]{1,58}[A-ZÀ-ÖØ-Þ.]):[ \t]", re.MULTILINE)
+# A label of 2-60 characters at the start of a line, then a colon: letters (any alphabet's),
+# spaces, dots, hyphens and apostrophes, all upper-case (checked in ``_labels``). That covers
+# "MR PRICE", "MS. PSAKI", "SECRETARY BLINKEN", "FOREIGN MINISTER ÇAVUŞOĞLU" (Ş and Ğ lie outside
+# Latin-1: until 2026-11-26 his turns were read as the previous speaker's) and "PARTICIPANT".
+_LETTER = r"[^\W\d_]"
+TURN_RE = re.compile(rf"^[ \t]*({_LETTER}(?:{_LETTER}|[ .'’\-]){{1,58}}(?:{_LETTER}|\.)):[ \t]", re.MULTILINE)
+
+
+def _labels(text: str):
+    """(offset, label) of every turn label in ``text``: upper-case only ("Note:" is none)."""
+    for match in TURN_RE.finditer(text):
+        label = " ".join(match.group(1).split())
+        if label == label.upper():
+            yield match.start(1), label
+
+
+# Recorded with the chunking parameters in each index's manifest: a new reading of the labels
+# rebuilds an index from scratch, so that no document keeps turns read the old way.
+LABELS_VERSION = 2  # 2: labels in any alphabet (FOREIGN MINISTER ÇAVUŞOĞLU, RINKĒVIČS)
 
 QUESTION_LABELS = {"QUESTION", "Q", "REPORTER", "JOURNALIST"}
 
@@ -24,9 +39,8 @@ class SpeakerTurns:
     def __init__(self, text: str):
         self._starts: list[int] = []
         self._labels: list[str] = []
-        for match in TURN_RE.finditer(text):
-            label = " ".join(match.group(1).split())
-            self._starts.append(match.start(1))
+        for start, label in _labels(text):
+            self._starts.append(start)
             self._labels.append(label)
 
     def __bool__(self) -> bool:
