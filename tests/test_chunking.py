@@ -92,14 +92,19 @@ def test_overlong_sentence_is_cut_at_word_boundaries():
     assert chunks[-1].char_end == len(text)
 
 
+def _speakers(text: str) -> dict[str, str | None]:
+    """Each sentence of ``text`` (chunked without overlap) and the speaker it carries."""
+    chunks = chunk_document(doc(text), words, ChunkingParams(max_tokens=30, overlap_sentences=0))
+    return {text[s.char_start : s.char_end]: s.speaker for c in chunks for s in c.sentences}
+
+
 def test_transcript_speakers_are_attached():
     text = (
         "Department Press Briefing\n\nMR PRICE: Good afternoon. We have one announcement.\n\n"
         "QUESTION: Has the policy on the S-400 changed?\n\nMR PRICE: Our policy has not changed. "
         "We continue to urge Turkey not to keep it.\n\nSECRETARY BLINKEN: Thank you."
     )
-    chunks = chunk_document(doc(text), words, ChunkingParams(max_tokens=30, overlap_sentences=0))
-    speakers = {text[s.char_start : s.char_end]: s.speaker for c in chunks for s in c.sentences}
+    speakers = _speakers(text)
     assert speakers["Department Press Briefing"] is None
     assert speakers["MR PRICE: Good afternoon."] == "MR PRICE"
     assert speakers["QUESTION: Has the policy on the S-400 changed?"] == "QUESTION"
@@ -114,8 +119,7 @@ def test_speaker_labels_in_any_alphabet():
         "FOREIGN MINISTER ÇAVUŞOĞLU: Turkey's security concerns should be also met.\n\n"
         "FOREIGN MINISTER RINKĒVIČS: Latvia agrees.\n\nNote: this is not a speaker."
     )
-    chunks = chunk_document(doc(text), words, ChunkingParams(max_tokens=30, overlap_sentences=0))
-    speakers = {text[s.char_start : s.char_end]: s.speaker for c in chunks for s in c.sentences}
+    speakers = _speakers(text)
     said = "FOREIGN MINISTER ÇAVUŞOĞLU: Turkey's security concerns should be also met."
     assert speakers[said] == "FOREIGN MINISTER ÇAVUŞOĞLU"
     assert speakers["FOREIGN MINISTER RINKĒVIČS: Latvia agrees."] == "FOREIGN MINISTER RINKĒVIČS"

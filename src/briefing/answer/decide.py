@@ -151,9 +151,10 @@ def decide(
         chosen = _select(_worth_reading(candidates, params), documents, top, False, params.duplicate_jaccard)
     texts = [documents[c.doc_id].text[c.char_start : c.char_end] for c in chosen]
     fact_checked = params.fact_check and threshold > -1.0 and not evidence.timeline
-    sources = [_source(documents[doc_id]) for doc_id in dict.fromkeys(c.doc_id for c in chosen)]
-    if fact_checked and missing_fact(evidence.question, texts, _captions(chosen, documents), sources):
-        return abstention
+    if fact_checked:
+        sources = [_source(documents[doc_id]) for doc_id in dict.fromkeys(c.doc_id for c in chosen)]
+        if missing_fact(evidence.question, texts, _captions(chosen, documents), sources):
+            return abstention
     numbers: dict[str, int] = {}
     extracts = []
     for candidate, text in zip(chosen, texts):

@@ -37,7 +37,7 @@ import re
 
 from ..textfold import lexical_terms
 from .features import stems
-from .question import GOVERNMENT_WORDS, MONTH_WORDS, NUMBER_WORDS
+from .question import DAY_WORDS, GOVERNMENT_WORDS, MONTH_WORDS, NUMBER_WORDS, YES_NO_QUESTION
 
 _A_NUMBER = rf"\d[\d,.]*|{NUMBER_WORDS}"  # digits or a number word (inside a group)
 
@@ -130,7 +130,7 @@ _YEAR_QUESTION = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
 # Month names only capitalised ("may" is a verb); a day named relative to the document's date counts.
 _DATE = re.compile(
     rf"\b(?:{MONTH_WORDS})\b|\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
-    r"\b(?i:monday|tuesday|wednesday|thursday|friday|saturday|sunday|today|yesterday|tomorrow|tonight)\b"
+    rf"\b(?i:{DAY_WORDS}|tonight)\b"
 )
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 
@@ -265,11 +265,8 @@ def mentions_actor(names: tuple[str, ...], texts: list[str]) -> bool:
 
 
 # --- a negation, an opposite, a figure the question states --------------------------------
-# Checked in questions that ask for something ("What…", "Which…", "Who…"), not in yes/no ones:
-# "Did Turkey support the resolution?" is answered by "Turkey opposed it".
-_YES_NO = re.compile(
-    r"^\W*(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should|may|might|must)\b", re.IGNORECASE
-)
+# Checked in questions that ask for something ("What…", "Which…", "Who…"), not in yes/no ones
+# (question.YES_NO_QUESTION): "Did Turkey support the resolution?" is answered by "Turkey opposed it".
 # "whether or not", "may or may not", "yes/no" deny nothing.
 _NOT_A_NEGATION = re.compile(r"\b(?:whether )?or not\b|\bmay or may not\b|\byes(?:/| or )no\b", re.IGNORECASE)
 _QUESTION_NEGATION = re.compile(r"\b(?:not|never|cannot|neither|nor|none)\b|n't\b", re.IGNORECASE)
@@ -292,11 +289,18 @@ _OPPOSITE_PAIRS = (
     "strong weak|fast slow|deep shallow|longer shorter|ascending descending|explicit implicit|primary secondary|"
     "offensive defensive"
 )
-_OPPOSITES: dict[str, set[str]] = {}
-for _pair in _OPPOSITE_PAIRS.split("|"):
-    _first, _second = _pair.split()
-    _OPPOSITES.setdefault(_first, set()).add(_second)
-    _OPPOSITES.setdefault(_second, set()).add(_first)
+
+
+def _both_ways(pairs: str) -> dict[str, set[str]]:
+    """Each word of the pairs ("least most|fewest most|…") with its opposites: "most" -> {"least", "fewest"}."""
+    opposites: dict[str, set[str]] = {}
+    for first, second in (pair.split() for pair in pairs.split("|")):
+        opposites.setdefault(first, set()).add(second)
+        opposites.setdefault(second, set()).add(first)
+    return opposites
+
+
+_OPPOSITES = _both_ways(_OPPOSITE_PAIRS)
 _NEGATING_PREFIX = re.compile(r"^(?:un|in|im|ir|il|dis|non-?)(\w{5,})$")
 _PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non", "non-")
 # Words that begin like a negation and are none ("instance" does not deny "stance").
@@ -318,7 +322,7 @@ def denies(question: str) -> bool:
     >>> denies("What cannot be solved by a computer?"), denies("What is solved, whether or not by hand?")
     (True, False)
     """
-    if _YES_NO.search(question):
+    if YES_NO_QUESTION.search(question):
         return False
     return bool(_QUESTION_NEGATION.search(_NOT_A_NEGATION.sub(" ", question)))
 
@@ -333,7 +337,7 @@ def opposes(question: str, texts: list[str]) -> bool:
     >>> opposes("What is the most important class?", ["#P is the most important class."])
     False
     """
-    if _YES_NO.search(question):
+    if YES_NO_QUESTION.search(question):
         return False
     asked = set(_WORD.findall(question.lower()))
     said = {word for text in texts for word in _WORD.findall(text.lower())}

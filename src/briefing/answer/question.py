@@ -27,6 +27,8 @@ MONTH_WORDS = (
     r"January|February|March|April|May|June|July|August|September|October|November|December|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
 )
+# Days named in full or relative to a document's date, for the date patterns here and in fact_check.
+DAY_WORDS = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow"
 _PERIOD = rf"(?:(?P<month>{_MONTH_NAMES})\.?\s+)?(?P<year>(?:19|20)\d\d)"
 _DATE_RE = re.compile(
     rf"\b(?P<prep>in|during|since|after|before|until|till|by)\s+(?:early\s+|late\s+|mid-?\s*)?{_PERIOD}\b",
@@ -88,9 +90,11 @@ _CONTINUITY_RE = re.compile(
     r"risen|drop\w*)\b",  # not "fall": "Does the sale fall under CAATSA?"
     re.IGNORECASE,
 )
+_YES_NO_OPENING = r"did|does|do|has|have|had|is|are|was|were|will|would|can|could|should"
+# A yes/no question ("Did Turkey support it?"), which an opposite or a denial answers (fact_check).
+YES_NO_QUESTION = re.compile(rf"^\W*(?:{_YES_NO_OPENING}|may|might|must)\b", re.IGNORECASE)
 _OPEN_QUESTION = re.compile(
-    r"^\W*(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could|should|any|"
-    r"how (?:did|has|have|do|does|is|are|was|were))\b",
+    rf"^\W*(?:{_YES_NO_OPENING}|any|how (?:did|has|have|do|does|is|are|was|were))\b",
     re.IGNORECASE,
 )
 
@@ -137,14 +141,13 @@ def _stated_span(question: str) -> DateRange | None:
 
 def date_filter(question: str) -> DateRange | None:
     """The date range a question states unambiguously, else None."""
-    matches = list(_DATE_RE.finditer(question))
-    if not _STATEMENT_RE.search(question) and not is_change_question(question):
+    statement = bool(_STATEMENT_RE.search(question))
+    if not statement and not is_change_question(question):
         return None
     span = _stated_span(question)
-    if span:
+    if span or not statement:
         return span
-    if not _STATEMENT_RE.search(question):
-        return None
+    matches = list(_DATE_RE.finditer(question))
     if len(matches) != 1 or len(_ANY_YEAR.findall(question)) != 1:
         return None
     match = matches[0]
@@ -196,9 +199,8 @@ NUMBER_WORDS = (
     r"hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|percent|several|few"
 )
 _HAS_DATE = re.compile(
-    rf"\b(?:(?:19|20)\d\d|(?-i:{MONTH_WORDS})|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"yesterday|today|tomorrow|last (?:year|month|week)|next (?:year|month|week)|this (?:year|month|week)|"
-    r"earlier this|ago)\b",
+    rf"\b(?:(?:19|20)\d\d|(?-i:{MONTH_WORDS})|{DAY_WORDS}|"
+    r"last (?:year|month|week)|next (?:year|month|week)|this (?:year|month|week)|earlier this|ago)\b",
     re.IGNORECASE,
 )
 

@@ -11,14 +11,14 @@ import bisect
 import re
 
 # A label of 2-60 characters at the start of a line, then a colon: letters (any alphabet's),
-# spaces, dots, hyphens and apostrophes, all upper-case (checked in ``_labels``). That covers
+# spaces, dots, hyphens and apostrophes, all upper-case (checked in ``_turn_labels``). That covers
 # "MR PRICE", "MS. PSAKI", "SECRETARY BLINKEN", "FOREIGN MINISTER ÇAVUŞOĞLU" (Ş and Ğ lie outside
 # Latin-1: until 2026-11-26 his turns were read as the previous speaker's) and "PARTICIPANT".
 _LETTER = r"[^\W\d_]"
 TURN_RE = re.compile(rf"^[ \t]*({_LETTER}(?:{_LETTER}|[ .'’\-]){{1,58}}(?:{_LETTER}|\.)):[ \t]", re.MULTILINE)
 
 
-def _labels(text: str):
+def _turn_labels(text: str):
     """(offset, label) of every turn label in ``text``: upper-case only ("Note:" is none)."""
     for match in TURN_RE.finditer(text):
         label = " ".join(match.group(1).split())
@@ -39,7 +39,7 @@ class SpeakerTurns:
     def __init__(self, text: str):
         self._starts: list[int] = []
         self._labels: list[str] = []
-        for start, label in _labels(text):
+        for start, label in _turn_labels(text):
             self._starts.append(start)
             self._labels.append(label)
 
