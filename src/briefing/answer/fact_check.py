@@ -19,7 +19,9 @@ fighter jets").  Some facts can be looked for in the extracts' own words:
 * what the question denies ("What cannot be solved…", "Which treaty has Turkey not signed?"): an
   extract that states something, with no negation at all, does not say what is *not* so;
 * the opposite of what the question asks ("What is the *least* important class?" against "the most
-  important class", "an *informal* language" against "a formal language");
+  important class", "an *informal* language" against "a formal language"), or a question that
+  swaps a word of an extract for its WordNet antonym ("used in *perpendicular* computing" against
+  "used in parallel computing");
 * a figure the question states ("Who wrote the paper in 1974?", "the 15 largest cities"): some
   document the extracts come from (its text, title or date) must state it too.  An extract from a
   document that never gives the question's year or number is about something else; nor do
@@ -34,8 +36,10 @@ questions (an opposite answers "Did Turkey support it?").
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 
-from ..textfold import lexical_terms
+from ..textfold import STOP_WORDS, lexical_terms
 from .features import stems
 from .question import DAY_WORDS, GOVERNMENT_WORDS, MONTH_WORDS, NUMBER_WORDS, YES_NO_QUESTION
 
@@ -311,6 +315,8 @@ _NOT_NEGATED = frozenset(
     disclose discharge dispute""".split()
 )
 _WORD = re.compile(r"[a-z][a-z-]+")
+_TOKEN = re.compile(r"[a-z][a-z-]*|\d+")
+ANTONYMS = Path(__file__).parent / "models" / "antonyms.tsv"  # scripts/build_antonyms.py
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 _NUMBER_VALUES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 _COUNTED = re.compile(rf"(?<![\w-])(\d{{1,2}}|{'|'.join(_NUMBER_VALUES)})\s+([a-z]+)", re.IGNORECASE)
@@ -354,6 +360,49 @@ def opposes(question: str, texts: list[str]) -> bool:
         opposite = _OPPOSITES.get(word, set())
         if opposite & said and not opposite & asked:  # not "Is it simple or complex?"
             return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def antonyms() -> dict[str, frozenset[str]]:
+    """WordNet 3.0's one-word direct antonyms (``models/antonyms.tsv``): "parallel" -> {"perpendicular", ...}."""
+    table: dict[str, set[str]] = {}
+    for line in ANTONYMS.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            first, second = line.split("\t")
+            table.setdefault(first, set()).add(second)
+    return {word: frozenset(others) for word, others in table.items()}
+
+
+def _neighbours(tokens: list[str], i: int) -> set[str]:
+    """Stems of the content words just before and just after ``tokens[i]``."""
+    around = [tokens[j] for j in (i - 1, i + 1) if 0 <= j < len(tokens) and tokens[j] not in STOP_WORDS]
+    return set(stems(" ".join(around)))
+
+
+def swaps_antonym(question: str, texts: list[str]) -> bool:
+    """Does ``question`` put a word's antonym (:func:`antonyms`) where an extract has the word,
+    beside the same content word, and never use the word itself?  False for yes/no questions.
+
+    >>> swaps_antonym("What number is used in perpendicular computing?", ["used in parallel computing"])
+    True
+    >>> swaps_antonym("Is parallel computing faster?", ["Parallel computing is perpendicular to it."])
+    False
+    """
+    if YES_NO_QUESTION.search(question):
+        return False
+    asked = _TOKEN.findall(question.lower())
+    said = [_TOKEN.findall(text.lower()) for text in texts]
+    said_stems = set(stems(" ".join(texts)))
+    table = antonyms()
+    for i, word in enumerate(asked):
+        opposite = table.get(word, frozenset())
+        if not opposite or opposite & set(asked) or set(stems(word)) <= said_stems:
+            continue
+        beside = _neighbours(asked, i)
+        for tokens in said:
+            if any(token in opposite and _neighbours(tokens, j) & beside for j, token in enumerate(tokens)):
+                return True
     return False
 
 
@@ -408,7 +457,8 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
       question asks what the actor *said* (:func:`asks_for_words`), no caption names it and no
       text has it say anything (:func:`speaks`);
     * ``negation`` (:func:`denies`): the question asks what is not so, and no text holds a negation;
-    * ``opposite`` (:func:`opposes`): the texts say the opposite of a word of the question;
+    * ``opposite`` (:func:`opposes`, :func:`swaps_antonym`): the texts say the opposite of a word of
+      the question;
     * ``figure``: a number the question states (:func:`figures`) is in none of ``sources`` (the
       extracts' documents: text, title and date; not checked when none are given), or the
       texts count what it counts with another number (:func:`miscounts`).
@@ -437,7 +487,7 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
         return "actor"
     if denies(question) and not any(_NEGATION.search(text) for text in texts):
         return "negation"
-    if opposes(question, texts):
+    if opposes(question, texts) or swaps_antonym(question, texts):
         return "opposite"
     stated = figures(question)
     if stated and sources and not stated <= set().union(*(figures(source) for source in sources)):

@@ -1,0 +1,34 @@
+"""The antonym table's builder reads WordNet's database files (scripts/build_antonyms.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_antonyms.py"
+
+# Lines in the format of WordNet 3.0's data.<part> files (a licence header, then one synset a line).
+_ADJECTIVES = """  1 This software and database is being provided to you, the LICENSEE, by Princeton University
+00001740 00 a 01 able 0 002 = 05200169 n 0000 ! 00002098 a 0101 | having the necessary means
+00002098 00 a 01 unable 0 002 = 05200169 n 0000 ! 00001740 a 0101 | not having the necessary means
+00002312 00 a 02 abaxial 0 dorsal(p) 4 002 ;c 06037666 n 0000 ! 00002527 a 0202 | facing away from the axis
+00002527 00 a 02 adaxial 0 ventral(a) 4 002 ;c 06037666 n 0000 ! 00002312 a 0202 | nearest to the axis
+00002700 00 s 01 well_off 0 001 ! 00002098 a 0101 | a two-word lemma
+"""
+
+
+def test_direct_antonyms_are_read_both_ways_round_one_word_lemmas_only(tmp_path):
+    spec = importlib.util.spec_from_file_location("build_antonyms", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = script
+    spec.loader.exec_module(script)
+    (tmp_path / "data.adj").write_text(_ADJECTIVES, encoding="utf-8")
+    for part in ("noun", "verb", "adv"):
+        (tmp_path / f"data.{part}").write_text("", encoding="utf-8")
+    assert script.antonyms(tmp_path) == {
+        ("able", "unable"),
+        ("unable", "able"),
+        ("dorsal", "ventral"),  # the second words of each synset, markers (p), (a) dropped
+        ("ventral", "dorsal"),
+    }
