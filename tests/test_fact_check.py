@@ -11,14 +11,12 @@ from conftest import FakeEmbedder
 from briefing import phrases
 from briefing.answer import answer
 from briefing.answer.fact_check import (
-    antonyms,
     asked_actor,
     counted_words,
     denies,
     holds_count_of,
     missing_fact,
     opposes,
-    swaps_antonym,
 )
 from briefing.answer.params import AnswerParams
 from briefing.index import build_index, load_index
@@ -217,30 +215,6 @@ def test_the_opposite_of_what_is_asked(question, texts, opposed):
     assert opposes(question, texts) is opposed
 
 
-def test_the_shipped_antonyms_are_wordnet_pairs_both_ways_round():
-    table = antonyms()
-    assert len(table) > 5000
-    assert "perpendicular" in table["parallel"] and "parallel" in table["perpendicular"]
-    assert "quantitative" in table["qualitative"] and "future" in table["past"]
-    assert all(first in table[second] for first, others in table.items() for second in others)
-
-
-@pytest.mark.parametrize(
-    ("question", "texts", "swapped"),
-    [
-        ("What number is used in perpendicular computing?", ["processors (used in parallel computing)"], True),
-        ("What is the qualitative answer to it?", ["The quantitative answer to it is of little use."], True),
-        ("Which machine has multiple possible past actions?", ["It can have many possible future actions."], True),
-        ("Which machine has possible future actions?", ["It can have many possible future actions."], False),
-        ("What is used in perpendicular computing?", ["Parallel lines never meet."], False),  # no shared neighbour
-        ("Is parallel computing faster?", ["Perpendicular computing is faster."], False),  # yes/no: answered
-        ("Is it parallel or perpendicular computing?", ["It is parallel computing."], False),  # both words asked
-    ],
-)
-def test_a_question_that_swaps_a_word_for_its_antonym(question, texts, swapped):
-    assert swaps_antonym(question, texts) is swapped
-
-
 @pytest.mark.parametrize(
     ("question", "texts", "sources", "missing"),
     [
@@ -254,6 +228,9 @@ def test_a_question_that_swaps_a_word_for_its_antonym(question, texts, swapped):
         ("Which problem asks if three finite graphs are isomorphic?", ["whether two finite graphs are"], [], "figure"),
         ("Which problem asks if two finite graphs are isomorphic?", ["whether two finite graphs are"], [], None),
         ("What is used in perpendicular computing?", ["processors (used in parallel computing)"], [], "opposite"),
+        ("Who was the least influential researcher?", ["Cook was an influential researcher."], [], "opposite"),
+        ("What uses a flexible set of rules to act?", ["It uses a fixed set of rules to act."], [], "swap"),
+        ("What uses a fixed set of rules to act?", ["It uses a fixed set of rules to act."], [], None),
     ],
 )
 def test_negations_opposites_and_figures(question, texts, sources, missing):

@@ -5,7 +5,8 @@ question unlikely to be answered by the sources (``Evidence.answerability``
 below the threshold), when the question names something the corpus never
 mentions (``Evidence.names_missing``), or when a question asking for a count, a sum
 of money, a length of time, a date, or what a named actor said would be answered by extracts
-none of which holds it (:mod:`.fact_check`: an on-topic sentence without the fact asked for).
+none of which holds it (:mod:`.fact_check`: an on-topic sentence without the fact asked for),
+or when it changes one word of an extract (:mod:`.word_swaps`: "perpendicular" for "parallel").
 Otherwise show the candidates scoring close enough to the best one (no padding),
 near-duplicates dropped (the earliest kept), with a calibrated evidence label
 (strong / partial); for "did it change?" questions, one statement per document,

@@ -19,9 +19,9 @@ fighter jets").  Some facts can be looked for in the extracts' own words:
 * what the question denies ("What cannot be solved…", "Which treaty has Turkey not signed?"): an
   extract that states something, with no negation at all, does not say what is *not* so;
 * the opposite of what the question asks ("What is the *least* important class?" against "the most
-  important class", "an *informal* language" against "a formal language"), or a question that
-  swaps a word of an extract for its WordNet antonym ("used in *perpendicular* computing" against
-  "used in parallel computing");
+  important class", "an *informal* language" against "a formal language"), or one word of an
+  extract changed (:mod:`.word_swaps`: "used in *perpendicular* computing" against "used in
+  parallel computing", "uses a *flexible* set of rules" against "uses a fixed set of rules");
 * a figure the question states ("Who wrote the paper in 1974?", "the 15 largest cities"): some
   document the extracts come from (its text, title or date) must state it too.  An extract from a
   document that never gives the question's year or number is about something else; nor do
@@ -36,12 +36,11 @@ questions (an opposite answers "Did Turkey support it?").
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from pathlib import Path
 
-from ..textfold import STOP_WORDS, lexical_terms
+from ..textfold import lexical_terms
 from .features import stems
 from .question import DAY_WORDS, GOVERNMENT_WORDS, MONTH_WORDS, NUMBER_WORDS, YES_NO_QUESTION
+from .word_swaps import NEGATING_PREFIX, NOT_NEGATED, OPPOSITES, PREFIXES, belittles, swaps_opposite, swaps_word
 
 _A_NUMBER = rf"\d[\d,.]*|{NUMBER_WORDS}"  # digits or a number word (inside a group)
 
@@ -279,44 +278,7 @@ _NEGATION = re.compile(
     r"impossible|refus\w*|declin\w*|reject\w*|den(?:y|ies|ied)|absen\w*)\b|n't\b",
     re.IGNORECASE,
 )
-# Opposites a question can swap in for what the sources say ("the least…" for "the most…"); not
-# words of events ("open", "support", "start"), whose opposites a briefing states in passing.
-_OPPOSITE_PAIRS = (
-    "least most|fewest most|smallest largest|minimum maximum|minimal maximal|lowest highest|earliest latest|"
-    "shortest longest|worst best|weakest strongest|slowest fastest|slower faster|easiest hardest|easier harder|"
-    "softest hardest|softer harder|simplest hardest|simple complex|simplicity complexity|abstract concrete|"
-    "upper lower|inner outer|major minor|majority minority|positive negative|true false|precise inaccurate|"
-    "increase decrease|higher lower|high low|larger smaller|large small|greater lesser|more less|more fewer|"
-    "better worse|above below|inside outside|internal external|public private|northern southern|eastern western|"
-    "always never|include exclude|included excluded|inclusive exclusive|permanent temporary|older newer|"
-    "oldest newest|younger older|youngest oldest|top bottom|wider narrower|richest poorest|stronger weaker|"
-    "strong weak|fast slow|deep shallow|longer shorter|ascending descending|explicit implicit|primary secondary|"
-    "offensive defensive"
-)
-
-
-def _both_ways(pairs: str) -> dict[str, set[str]]:
-    """Each word of the pairs ("least most|fewest most|…") with its opposites: "most" -> {"least", "fewest"}."""
-    opposites: dict[str, set[str]] = {}
-    for first, second in (pair.split() for pair in pairs.split("|")):
-        opposites.setdefault(first, set()).add(second)
-        opposites.setdefault(second, set()).add(first)
-    return opposites
-
-
-_OPPOSITES = _both_ways(_OPPOSITE_PAIRS)
-_NEGATING_PREFIX = re.compile(r"^(?:un|in|im|ir|il|dis|non-?)(\w{5,})$")
-_PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non", "non-")
-# Words that begin like a negation and are none ("instance" does not deny "stance").
-_NOT_NEGATED = frozenset(
-    """instance information inform increase income inside input index injury inmate intend intent invest insight
-    indeed import important impress impact impose improve immigrant immigrants immigration install instead intense
-    interest infamous discover display dispose dismiss distribute dispatch discuss discount disorder disease
-    disclose discharge dispute""".split()
-)
 _WORD = re.compile(r"[a-z][a-z-]+")
-_TOKEN = re.compile(r"[a-z][a-z-]*|\d+")
-ANTONYMS = Path(__file__).parent / "models" / "antonyms.tsv"  # scripts/build_antonyms.py
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 _NUMBER_VALUES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 _COUNTED = re.compile(rf"(?<![\w-])(\d{{1,2}}|{'|'.join(_NUMBER_VALUES)})\s+([a-z]+)", re.IGNORECASE)
@@ -352,57 +314,14 @@ def opposes(question: str, texts: list[str]) -> bool:
     for word in asked:
         if set(stems(word)) <= said_stems:
             continue
-        prefixed = _NEGATING_PREFIX.match(word)
-        if prefixed and prefixed.group(1) in said and not negated and word not in _NOT_NEGATED:
+        prefixed = NEGATING_PREFIX.match(word)
+        if prefixed and prefixed.group(1) in said and not negated and word not in NOT_NEGATED:
             return True  # asks "informal", the extracts say "formal" and deny nothing
-        if len(word) >= 5 and any(p + word in said and p + word not in _NOT_NEGATED for p in _PREFIXES):
+        if len(word) >= 5 and any(p + word in said and p + word not in NOT_NEGATED for p in PREFIXES):
             return True  # asks "solved", the extracts say "unsolved"
-        opposite = _OPPOSITES.get(word, set())
+        opposite = OPPOSITES.get(word, set())
         if opposite & said and not opposite & asked:  # not "Is it simple or complex?"
             return True
-    return False
-
-
-@lru_cache(maxsize=1)
-def antonyms() -> dict[str, frozenset[str]]:
-    """WordNet 3.0's one-word direct antonyms (``models/antonyms.tsv``): "parallel" -> {"perpendicular", ...}."""
-    table: dict[str, set[str]] = {}
-    for line in ANTONYMS.read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("#"):
-            first, second = line.split("\t")
-            table.setdefault(first, set()).add(second)
-    return {word: frozenset(others) for word, others in table.items()}
-
-
-def _neighbours(tokens: list[str], i: int) -> set[str]:
-    """Stems of the content words just before and just after ``tokens[i]``."""
-    around = [tokens[j] for j in (i - 1, i + 1) if 0 <= j < len(tokens) and tokens[j] not in STOP_WORDS]
-    return set(stems(" ".join(around)))
-
-
-def swaps_antonym(question: str, texts: list[str]) -> bool:
-    """Does ``question`` put a word's antonym (:func:`antonyms`) where an extract has the word,
-    beside the same content word, and never use the word itself?  False for yes/no questions.
-
-    >>> swaps_antonym("What number is used in perpendicular computing?", ["used in parallel computing"])
-    True
-    >>> swaps_antonym("Is parallel computing faster?", ["Parallel computing is perpendicular to it."])
-    False
-    """
-    if YES_NO_QUESTION.search(question):
-        return False
-    asked = _TOKEN.findall(question.lower())
-    said = [_TOKEN.findall(text.lower()) for text in texts]
-    said_stems = set(stems(" ".join(texts)))
-    table = antonyms()
-    for i, word in enumerate(asked):
-        opposite = table.get(word, frozenset())
-        if not opposite or opposite & set(asked) or set(stems(word)) <= said_stems:
-            continue
-        beside = _neighbours(asked, i)
-        for tokens in said:
-            if any(token in opposite and _neighbours(tokens, j) & beside for j, token in enumerate(tokens)):
-                return True
     return False
 
 
@@ -457,8 +376,10 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
       question asks what the actor *said* (:func:`asks_for_words`), no caption names it and no
       text has it say anything (:func:`speaks`);
     * ``negation`` (:func:`denies`): the question asks what is not so, and no text holds a negation;
-    * ``opposite`` (:func:`opposes`, :func:`swaps_antonym`): the texts say the opposite of a word of
-      the question;
+    * ``opposite`` (:func:`opposes`; :mod:`.word_swaps`: ``swaps_opposite``, ``belittles``): the
+      texts say the opposite of a word of the question;
+    * ``swap`` (:func:`.word_swaps.swaps_word`): the question copies an extract's words around one
+      word and changes that word for another that is not its synonym;
     * ``figure``: a number the question states (:func:`figures`) is in none of ``sources`` (the
       extracts' documents: text, title and date; not checked when none are given), or the
       texts count what it counts with another number (:func:`miscounts`).
@@ -487,8 +408,10 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
         return "actor"
     if denies(question) and not any(_NEGATION.search(text) for text in texts):
         return "negation"
-    if opposes(question, texts) or swaps_antonym(question, texts):
+    if opposes(question, texts) or swaps_opposite(question, texts) or belittles(question, texts):
         return "opposite"
+    if swaps_word(question, texts):
+        return "swap"
     stated = figures(question)
     if stated and sources and not stated <= set().union(*(figures(source) for source in sources)):
         return "figure"

@@ -1,4 +1,4 @@
-"""The antonym table's builder reads WordNet's database files (scripts/build_antonyms.py)."""
+"""The WordNet tables' builder reads WordNet's database files (scripts/build_wordnet_tables.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import importlib.util
 import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_antonyms.py"
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_wordnet_tables.py"
 
 # Lines in the format of WordNet 3.0's data.<part> files (a licence header, then one synset a line).
 _ADJECTIVES = """  1 This software and database is being provided to you, the LICENSEE, by Princeton University
@@ -18,15 +20,30 @@ _ADJECTIVES = """  1 This software and database is being provided to you, the LI
 """
 
 
-def test_direct_antonyms_are_read_both_ways_round_one_word_lemmas_only(tmp_path):
-    spec = importlib.util.spec_from_file_location("build_antonyms", SCRIPT)
-    script = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = script
-    spec.loader.exec_module(script)
+@pytest.fixture()
+def wordnet(tmp_path):
     (tmp_path / "data.adj").write_text(_ADJECTIVES, encoding="utf-8")
     for part in ("noun", "verb", "adv"):
         (tmp_path / f"data.{part}").write_text("", encoding="utf-8")
-    assert script.antonyms(tmp_path) == {
+    return tmp_path
+
+
+@pytest.fixture(scope="module")
+def script():
+    spec = importlib.util.spec_from_file_location("build_wordnet_tables", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_synsets_of_two_words_or_more_are_numbered_by_stem(script, wordnet):
+    # abaxial/dorsal and adaxial/ventral; "able", "unable" and "well_off" alone relate nothing
+    assert script.synonym_sets(wordnet) == {"abaxi": [0], "dorsal": [0], "adaxi": [1], "ventral": [1]}
+
+
+def test_direct_antonyms_are_read_both_ways_round_one_word_lemmas_only(script, wordnet):
+    assert script.antonyms(wordnet) == {
         ("able", "unable"),
         ("unable", "able"),
         ("dorsal", "ventral"),  # the second words of each synset, markers (p), (a) dropped
