@@ -118,6 +118,11 @@ def test_a_sentence_with_the_count_is_quoted(tmp_path):
         ("In what year did Cyprus give up the S-300?", ["Cyprus withdrew the S-300."], "year"),
         ("Which year after 1998 did Cyprus give up the S-300?", ["In 1998 Cyprus bought it."], "year"),
         ("When did the US penalize Ankara?", ["Today the US imposed sanctions."], None),  # "when": not checked
+        ("Which Turkish official was sanctioned?", ["Washington sanctioned a Turkish agency."], "person"),
+        ("Which Turkish official was sanctioned?", ["It sanctioned SSB head Ismail Demir."], None),
+        ("Which diplomat succeeds Satterfield?", ["Envoy Satterfield will travel to Ethiopia."], "person"),
+        ("Which diplomat succeeds Satterfield?", ["Ambassador Mike Hammer will succeed him."], None),
+        ("Was a Turkish official sanctioned?", ["Washington sanctioned a Turkish agency."], None),  # yes/no
     ],
 )
 def test_the_fact_asked_for(question, texts, missing):

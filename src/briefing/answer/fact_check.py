@@ -9,6 +9,8 @@ fighter jets").  Some facts can be looked for in the extracts' own words:
   did…": a number of years, months, days…);
 * a date ("on what date…", "what is the date of…": a month, a numeric date, a weekday or
   "yesterday") or a year ("in what year…": a year the question does not already hold);
+* a person asked for by kind ("Which Turkish official was sanctioned…", "Which career diplomat
+  was named…"): a personal name the question does not hold;
 * the actor whose words are asked for ("How did Moscow respond…", "What did NATO's Secretary
   General say…", "Has Erdogan commented…"): one of the actor's names, or a name for the same
   actor (Moscow: Russia, the Kremlin), in an extract, its speaker, its document's title or
@@ -39,7 +41,7 @@ import re
 
 from ..textfold import lexical_terms
 from .features import stems
-from .question import DAY_WORDS, GOVERNMENT_WORDS, MONTH_WORDS, NUMBER_WORDS, YES_NO_QUESTION
+from .question import DAY_WORDS, GOVERNMENT_WORDS, MONTH_WORDS, NUMBER_WORDS, YES_NO_QUESTION, person_names
 from .word_swaps import NEGATING_PREFIX, NOT_NEGATED, OPPOSITES, PREFIXES, belittles, swaps_opposite, swaps_word
 
 _A_NUMBER = rf"\d[\d,.]*|{NUMBER_WORDS}"  # digits or a number word (inside a group)
@@ -130,6 +132,12 @@ _DATE_QUESTION = re.compile(
     re.IGNORECASE,
 )
 _YEAR_QUESTION = re.compile(r"\b(?:what|which) year\b", re.IGNORECASE)
+# "Which Turkish defense procurement official…": a person, named.
+_PERSON_QUESTION = re.compile(
+    r"\bwhich (?:[\w-]+ ){0,3}(?:official|diplomat|envoy|minister|ambassador|spokesperson|spokesman|"
+    r"researcher|scientist|commander|negotiator|lawmaker|senator|journalist|reporter)s?\b",
+    re.IGNORECASE,
+)
 # Month names only capitalised ("may" is a verb); a day named relative to the document's date counts.
 _DATE = re.compile(
     rf"\b(?:{MONTH_WORDS})\b|\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
@@ -371,6 +379,8 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
       days or hours, a life term, or a span of years);
     * ``date`` ("on what date…", "what is the date of…": a month, a numeric date, a weekday,
       "today" or "yesterday" the question does not hold), ``year`` ("in what year…");
+    * ``person`` ("Which official / diplomat / envoy…"): no text holds a personal name the question
+      does not (:func:`.question.person_names`);
     * ``actor`` (:func:`asked_actor`): no text nor caption (``captions``: each extract's speaker,
       its document's title and source) names the actor whose words are asked for; or, when the
       question asks what the actor *said* (:func:`asks_for_words`), no caption names it and no
@@ -401,6 +411,9 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
         return "date"
     if _YEAR_QUESTION.search(question) and not _holds_new(_YEAR, texts, question):
         return "year"
+    if _PERSON_QUESTION.search(question) and not YES_NO_QUESTION.search(question):
+        if not any(person_names(text, question) for text in texts):
+            return "person"
     actor = asked_actor(question)
     if actor and not mentions_actor(actor, list(texts) + list(captions)):
         return "actor"
