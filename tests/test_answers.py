@@ -178,3 +178,27 @@ def test_key_term_coverage_is_gathered_for_timelines_only(seed_index):
     assert max(timeline.coverage.values()) > 0.5  # the article holds "S-400" and "position"
     plain = gather(seed_index, "What did Akar propose?")
     assert not plain.timeline and plain.coverage == {}
+
+
+def test_a_courtesy_line_under_a_speaker_label_is_no_candidate(tmp_path):
+    """ "FOREIGN MINISTER HAAVISTO: Thank you." matches "What did Haavisto say…" by its label alone."""
+    from conftest import FakeEmbedder
+
+    from briefing.answer import gather
+    from briefing.index import build_index, load_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "2022-05-27-press-availability.md").write_text(
+        "SECRETARY BLINKEN: Foreign Minister, over to you.\n\n"
+        "FOREIGN MINISTER HAAVISTO: Thank you.\n\n"
+        "QUESTION: Foreign Minister Haavisto, what about support from NATO members?\n\n"
+        "FOREIGN MINISTER HAAVISTO: Thank you for the question. "
+        "We got extraordinary support from the majority of NATO members.\n"
+    )
+    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder(), show_bar=False, log=lambda _: None)
+    index = load_index(tmp_path / "index", embedder=FakeEmbedder())
+    evidence = gather(index, "What did Foreign Minister Haavisto say about NATO members' support?")
+    texts = [evidence.documents[c.doc_id].text[c.char_start : c.char_end] for c in evidence.candidates]
+    assert any("extraordinary support" in text for text in texts)
+    assert not any(text.strip().endswith(("Thank you.", "Thank you for the question.")) for text in texts)

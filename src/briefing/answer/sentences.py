@@ -4,7 +4,8 @@ A sentence's score blends its own cosine to the question with its passage's
 (``AnswerParams.sentence_weight``); a reporter's turn counts for less.  A
 sentence that opens with a pronoun or connective ("He added", "This",
 "However") cannot stand alone, so it is quoted together with the sentence
-before it, even across a paragraph break, never across a change of speaker.
+before it, even across a paragraph break, never across a change of speaker.  A sentence with
+fewer than three content words besides its speaker label ("MR PRICE: Thank you.") is no candidate.
 Sentence vectors come from the index (stored at build time, :meth:`Index.sentence_vectors`).
 """
 
@@ -18,11 +19,13 @@ import numpy as np
 from ..corpus.speakers import is_question_label
 from ..index.load import Index
 from ..records import Document, Passage, Sentence
+from ..textfold import lexical_terms
 from .features import FEATURES, RERANK_COLUMNS, Span, feature_rows, question_terms
 from .params import DEFAULT_PARAMS, AnswerParams
 from .rerank import reranker
 from .scorer import rerank_model, sentence_model, sigmoid
 
+_MIN_CONTENT_WORDS = 3  # "Thank you for the question." (thank, question) is no answer
 _ANAPHORA = re.compile(
     r"^[\"“‘'(]*\s*(he|she|it|they|this|that|these|those|such|his|her|their|its|but|however|also|still|yet|"
     r"and|moreover|meanwhile|nevertheless|furthermore|instead|in addition|as a result|there)\b",
@@ -44,6 +47,20 @@ class Candidate:
     date: str | None
     features: np.ndarray | None = field(default=None, compare=False, repr=False)  # a row of features.FEATURES
     first_score: float | None = None  # the sentence scorer's probability (before any reranker); abstention reads it
+
+
+def _says_something(text: str, speaker: str | None) -> bool:
+    """Does a span hold at least ``_MIN_CONTENT_WORDS`` content words besides its speaker label's?
+    "FOREIGN MINISTER HAAVISTO: Thank you for the question." does not: its label's words match "What
+    did Haavisto say…" but it says nothing.
+
+    >>> _says_something("MR PRICE: Thank you for the question.", "MR PRICE")
+    False
+    >>> _says_something("MR PRICE: We strongly condemn the attack.", "MR PRICE")
+    True
+    """
+    label = set(lexical_terms(speaker or ""))
+    return sum(term not in label for term in lexical_terms(text)) >= _MIN_CONTENT_WORDS
 
 
 def _span_vectors(index: Index, keys: list[tuple[str, int, int]], passages: dict[int, Passage]) -> np.ndarray:
@@ -160,7 +177,7 @@ def candidates(
         for position in range(len(passage.sentences)):
             span = _span_with_context(passage, position, text, before)
             key = (passage.doc_id, span[0], span[1])
-            if key in seen:
+            if key in seen or not _says_something(text[span[0] : span[1]], passage.sentences[position].speaker):
                 continue
             seen.add(key)
             keys.append(key)
