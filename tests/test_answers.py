@@ -202,3 +202,23 @@ def test_a_courtesy_line_under_a_speaker_label_is_no_candidate(tmp_path):
     texts = [evidence.documents[c.doc_id].text[c.char_start : c.char_end] for c in evidence.candidates]
     assert any("extraordinary support" in text for text in texts)
     assert not any(text.strip().endswith(("Thank you.", "Thank you for the question.")) for text in texts)
+
+
+def test_what_an_actor_said_quotes_the_actors_own_words_first(tmp_path):
+    from conftest import FakeEmbedder
+
+    from briefing.index import build_index, load_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "2022-06-01-press-availability.md").write_text(
+        "FOREIGN MINISTER CAVUSOGLU: Turkey's security concerns, Turkey's concerns, must be met.\n\n"
+        "SECRETARY GENERAL STOLTENBERG: All Allies are ready to sit down and address the concerns expressed by "
+        "Turkey.\n"
+    )
+    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder(), show_bar=False, log=lambda _: None)
+    index = load_index(tmp_path / "index", embedder=FakeEmbedder())
+    plain = answer(index, "What about Turkey's concerns?", threshold=-1.0)
+    assert plain.extracts[0].speaker == "FOREIGN MINISTER CAVUSOGLU"  # the better match, when no one is asked for
+    reply = answer(index, "What did Stoltenberg say about Turkey's concerns?", threshold=-1.0)
+    assert [e.speaker for e in reply.extracts][:2] == ["SECRETARY GENERAL STOLTENBERG", "FOREIGN MINISTER CAVUSOGLU"]

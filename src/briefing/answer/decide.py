@@ -8,9 +8,9 @@ of money, a length of time, a date, or what a named actor said would be answered
 none of which holds it (:mod:`.fact_check`: an on-topic sentence without the fact asked for),
 or when it changes one word of an extract (:mod:`.word_swaps`: "perpendicular" for "parallel").
 Otherwise show the candidates scoring close enough to the best one (no padding),
-near-duplicates dropped (the earliest kept), with a calibrated evidence label
-(strong / partial); for "did it change?" questions, one statement per document,
-officials first, oldest first.
+near-duplicates dropped (the earliest kept), for "What did X say…" X's own words first, with a
+calibrated evidence label (strong / partial); for "did it change?" questions, one statement per
+document, officials first, oldest first.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .. import phrases
 from ..corpus.speakers import is_question_label
 from ..records import Answer, Document, Extract, spans_overlap
 from .evidence import Evidence
-from .fact_check import missing_fact
+from .fact_check import asked_actor, asks_for_words, mentions_actor, missing_fact, speaks
 from .params import AnswerParams
 from .render import render_markdown
 from .sentences import Candidate, final_model
@@ -76,10 +76,12 @@ def _select(
     return chosen
 
 
-def _strength(evidence: Evidence) -> str:
+def _strength(evidence: Evidence, score: float) -> str:
+    """ "strong" when ``score`` (the first extract's; a timeline's best candidate's) reaches the
+    scorer's calibrated cut (``strong_probability``), else "partial"."""
     model = final_model(evidence.params)
     strong = model.extra.get("strong_probability", 1.0) if model is not None else 1.0
-    return "strong" if evidence.best_score >= strong else "partial"
+    return "strong" if score >= strong else "partial"
 
 
 def _worth_reading(candidates: list[Candidate], params: AnswerParams) -> list[Candidate]:
@@ -113,6 +115,23 @@ def _timeline(evidence: Evidence, top: int, params: AnswerParams) -> list[Candid
     # Oldest first; within one date, the most relevant statement first.
     chosen.sort(key=lambda c: (_date_key(c.date), -c.score))
     return chosen
+
+
+def _actor_first(question: str, chosen: list[Candidate], documents: dict[str, Document]) -> list[Candidate]:
+    """For "What did X say…", X's own words first: extracts whose speaker names X (without a speaker,
+    whose document's source does), or in which X says something ("Stoltenberg said"); the rest keep
+    their order after them."""
+    actor = asked_actor(question) if asks_for_words(question) else ()
+    if not actor:
+        return chosen
+
+    def said_by_actor(candidate: Candidate) -> bool:
+        document = documents[candidate.doc_id]
+        voice = candidate.speaker or document.source or ""
+        text = document.text[candidate.char_start : candidate.char_end]
+        return mentions_actor(actor, [voice]) or speaks(actor, [text])
+
+    return sorted(chosen, key=lambda candidate: not said_by_actor(candidate))
 
 
 def _captions(chosen: list[Candidate], documents: dict[str, Document]) -> list[str]:
@@ -150,6 +169,7 @@ def decide(
         chosen = _timeline(evidence, top, params)
     else:
         chosen = _select(_worth_reading(candidates, params), documents, top, False, params.duplicate_jaccard)
+        chosen = _actor_first(evidence.question, chosen, documents)
     texts = [documents[c.doc_id].text[c.char_start : c.char_end] for c in chosen]
     fact_checked = params.fact_check and threshold > -1.0 and not evidence.timeline
     if fact_checked:
@@ -179,7 +199,7 @@ def decide(
                 passage_id=candidate.passage.passage_id,
             )
         )
-    strength = _strength(evidence)
+    strength = _strength(evidence, evidence.best_score if evidence.timeline else chosen[0].score)
     return Answer(
         question=evidence.question,
         abstained=False,
