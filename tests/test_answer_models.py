@@ -234,6 +234,10 @@ def test_names_the_corpus_never_mentions():
     assert unseen_names("What did the State Department say about Andorra's elections?", frequency) == ("Andorra",)
     assert unseen_names("Andorra: what did the State Department say?", frequency) == ()  # the first word is not a name
     assert unseen_names("what about Turkey?", _frequency({"turkey": 3})) == ()
+    # a name in parentheses glosses the words before it: the sources may write it out in full
+    glossed = _frequency({"child": 9, "soldier": 9, "cspa": 0, "turkey": 9})
+    assert unseen_names("Did Turkey stay on the child soldier (CSPA) list?", glossed) == ()
+    assert unseen_names("Did Turkey stay on the CSPA list?", glossed) == ("CSPA",)
 
 
 def test_offtopic_level_is_computed_once_per_index_generation(tmp_path):

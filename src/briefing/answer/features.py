@@ -216,16 +216,19 @@ def unseen_share(question: str, document_frequency) -> float:
 
 
 _NAME_IN_QUESTION = re.compile(r"(?<!^)\b[A-Z][A-Za-z\-]+")
+_PARENTHESES = re.compile(r"\([^()]*\)")
 
 
 def unseen_names(question: str, document_frequency) -> tuple[str, ...]:
     """Names of the question (capitalised words after its first) that no passage of the index holds.
 
     "What did the State Department say about Andorra's elections?" -> ("Andorra",) on a corpus that
-    never names Andorra: the sources cannot answer it.
+    never names Andorra: the sources cannot answer it.  A name in parentheses glosses the words
+    before it ("the US child soldier (CSPA) list") and is not looked for: the sources may write
+    it out in full.
     """
     names = []
-    for word in _NAME_IN_QUESTION.findall(question.strip()):
+    for word in _NAME_IN_QUESTION.findall(_PARENTHESES.sub(" ", question.strip())):
         terms = lexical_terms(word)
         if terms and all(document_frequency(term) == 0 for term in terms):
             names.append(word)
