@@ -27,6 +27,7 @@ from briefing.textfold import fold_for_lexical, lexical_terms
         ("Did the count change during summer 2021?", DateRange("2021-06-01", "2021-08-31")),
         ("Has the stance softened over the summer of 2022?", DateRange("2022-06-01", "2022-08-31")),
         ("How did the embassy's status change over the course of 2022?", DateRange("2022-01-01", "2022-12-31")),
+        ("How did Ankara respond in 2021?", DateRange("2021-01-01", "2021-12-31")),
     ],
 )
 def test_unambiguous_dates_become_filters(question, expected):
@@ -43,6 +44,7 @@ def test_unambiguous_dates_become_filters(question, expected):
         "Did confidence change from May to June?",  # no year to read
         "How many people were killed between 2020 and 2022?",  # neither statements nor change
         "Did the US position change from 2021 to the eve of the invasion?",  # one end is an event
+        "In 1962, who was responsible for the paper on real-time computations?",  # "responsible" states nothing
     ],
 )
 def test_ambiguous_or_absent_dates_are_not_filters(question):

@@ -99,11 +99,12 @@ class Evidence:
         return float(1.0 - model.probability(row, QUESTION_FEATURES)[0])
 
 
-def applied_filters(question: str, filters: Filters | None) -> Filters | None:
+def applied_filters(question: str, filters: Filters | None, dated: bool = True) -> Filters | None:
     """The filters a question runs under: the given ones, plus the one date range the
-    question states when no dates were given (see ``question.date_filter``)."""
+    question states when no dates were given (see ``question.date_filter``) and the index
+    has dated documents (``dated``): in a corpus without dates, "In 1962, who…" would find nothing."""
     applied = filters or Filters()
-    if not (applied.since or applied.until):
+    if dated and not (applied.since or applied.until):
         stated = date_filter(question)
         if stated:
             applied = Filters(stated.since, stated.until, applied.source)
@@ -142,7 +143,7 @@ def _gather(
     question = question.strip()
     if not question:
         raise BadInputError("the question is empty.")
-    applied = applied_filters(question, filters)
+    applied = applied_filters(question, filters, index.dated)
     timeline = is_change_question(question)
     query = f"{context.strip()} {question}" if context else question
     question_vector = index.encode_query(query)

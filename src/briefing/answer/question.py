@@ -58,7 +58,7 @@ _SEASON_RE = re.compile(
 _STATEMENT_RE = re.compile(
     r"\b(say|says|said|saying|state[sd]?|statements?|announce[sd]?|announcements?|position|stance|policy|"
     r"view|comment\w*|brief\w*|tell|told|mention\w*|discuss\w*|talk\w*|call(?:s|ed)?|meet\w*|met|"
-    r"readouts?|remarks?|urge[sd]?|warn\w*|condemn\w*|respon\w*|react\w*|spokes\w*|chang\w*|shift\w*|"
+    r"readouts?|remarks?|urge[sd]?|warn\w*|condemn\w*|respon(?:d\w*|se\w*)|react\w*|spokes\w*|chang\w*|shift\w*|"
     r"soften\w*|harden\w*|still|sanction\w*)\b",
     re.IGNORECASE,
 )

@@ -253,9 +253,8 @@ def evaluate_question(
             if quotes_overlapped(spans, doc_id, start, end)
         }
         result.relevant_passages = len(relevant)
-        hits = retrieve(
-            index, gold.question, k=RETRIEVAL_DEPTH, filters=applied_filters(gold.question, filters), mode=mode
-        )
+        applied = applied_filters(gold.question, filters, index.dated)
+        hits = retrieve(index, gold.question, k=RETRIEVAL_DEPTH, filters=applied, mode=mode)
         passages = index.store.passages(found.passage_id for found in hits)
         for found in hits:
             passage = passages[found.passage_id]

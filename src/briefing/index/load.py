@@ -59,6 +59,14 @@ class Index:
         self._frequencies: dict[str, int] = {}  # folded word -> passages holding it; bounded below
         self._table: periods.PassageTable | None | bool = False  # False: not read yet
         self._masks: dict[tuple, np.ndarray] = {}  # filter -> allowed-passage mask, the last few
+        self._dated: bool | None = None
+
+    @property
+    def dated(self) -> bool:
+        """Does any document of the index carry a date (read once)?"""
+        if self._dated is None:
+            self._dated = self.store.has_dated_documents()
+        return self._dated
 
     def document_frequency(self, term: str) -> int:
         """How many passages hold the folded word ``term`` (stemmed like the FTS5 index), cached."""

@@ -304,6 +304,10 @@ class Store:
         passages = self._rows("SELECT count(*) FROM passages")[0][0]
         return int(documents), int(passages)
 
+    def has_dated_documents(self) -> bool:
+        """Does any document carry a date?"""
+        return bool(self._rows("SELECT 1 FROM documents WHERE date_start IS NOT NULL LIMIT 1"))
+
     def sources(self) -> list[str]:
         return [
             row[0] for row in self._rows("SELECT DISTINCT source FROM documents WHERE source IS NOT NULL ORDER BY 1")
