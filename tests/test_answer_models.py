@@ -238,6 +238,27 @@ def test_names_the_corpus_never_mentions():
     glossed = _frequency({"child": 9, "soldier": 9, "cspa": 0, "turkey": 9})
     assert unseen_names("Did Turkey stay on the child soldier (CSPA) list?", glossed) == ()
     assert unseen_names("Did Turkey stay on the CSPA list?", glossed) == ("CSPA",)
+    # a typo of a name the index holds is forgiven when the index says it has a close word
+    close = {"hatmanis"}.__contains__
+    typo = _frequency({"hatmanis": 0, "andorra": 0})
+    assert unseen_names("When was Hatmanis's paper received?", typo, close) == ()
+    assert unseen_names("What about Andorra?", typo, close) == ("Andorra",)
+
+
+def test_an_index_knows_words_spelt_almost_like_a_name(tmp_path):
+    from conftest import FakeEmbedder
+
+    from briefing.index import build_index, load_index
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "history.md").write_text("Hartmanis and Stearns wrote the seminal paper. Andover is a town.\n")
+    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder(), show_bar=False, log=lambda _: None)
+    index = load_index(tmp_path / "index", embedder=FakeEmbedder())
+    assert index.has_close_word("hatmanis") and index.has_close_word("stearn")
+    assert not index.has_close_word("andorra")  # "andov" is not close enough
+    assert not index.has_close_word("stern")  # under six letters: never
+    assert unseen_names("Who are Hatmanis and Andorra?", index.document_frequency, index.has_close_word) == ("Andorra",)
 
 
 def test_offtopic_level_is_computed_once_per_index_generation(tmp_path):

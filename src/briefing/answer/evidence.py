@@ -172,6 +172,6 @@ def _gather(
         answer_type=answer_type(question),
         params=params,
         unseen=unseen_share(question, index.document_frequency),
-        unseen_names=unseen_names(question, index.document_frequency),
+        unseen_names=unseen_names(question, index.document_frequency, index.has_close_word),
         index_passages=index.manifest.passages,
     )

@@ -219,19 +219,21 @@ _NAME_IN_QUESTION = re.compile(r"(?<!^)\b[A-Z][A-Za-z\-]+")
 _PARENTHESES = re.compile(r"\([^()]*\)")
 
 
-def unseen_names(question: str, document_frequency) -> tuple[str, ...]:
+def unseen_names(question: str, document_frequency, has_close_word=None) -> tuple[str, ...]:
     """Names of the question (capitalised words after its first) that no passage of the index holds.
 
     "What did the State Department say about Andorra's elections?" -> ("Andorra",) on a corpus that
     never names Andorra: the sources cannot answer it.  A name in parentheses glosses the words
     before it ("the US child soldier (CSPA) list") and is not looked for: the sources may write
-    it out in full.
+    it out in full.  ``has_close_word(term)``, when given, forgives a typo: a name spelt almost like
+    a word of the index ("Hatmanis" for "Hartmanis") is not unseen.
     """
     names = []
     for word in _NAME_IN_QUESTION.findall(_PARENTHESES.sub(" ", question.strip())):
         terms = lexical_terms(word)
         if terms and all(document_frequency(term) == 0 for term in terms):
-            names.append(word)
+            if has_close_word is None or not any(has_close_word(term) for term in terms):
+                names.append(word)
     return tuple(dict.fromkeys(names))
 
 

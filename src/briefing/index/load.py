@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import threading
 from collections.abc import Iterable
@@ -43,6 +44,9 @@ LEXICAL_MIN_TERMS = 1
 # go to SQLite's filtered query.
 LEXICAL_POSTFILTER_SHARE = 0.02
 LEXICAL_POSTFILTER_ROWS = 5_000
+# A name the index does not hold, spelt this close to a word it does, is taken for a typo of it
+# (difflib's ratio: "hatmanis" against the stem "hartmani" is 0.875).
+CLOSE_WORD_RATIO = 0.85
 
 
 class Index:
@@ -67,6 +71,15 @@ class Index:
         if self._dated is None:
             self._dated = self.store.has_dated_documents()
         return self._dated
+
+    def has_close_word(self, term: str) -> bool:
+        """Does the index hold a word spelt almost like the folded word ``term`` (a typo of a name:
+        "Hatmanis" for "Hartmanis")?  Words of the same first letter and about the same length,
+        compared by ``difflib`` (ratio at least ``CLOSE_WORD_RATIO``); words under six letters never."""
+        if len(term) < 6:
+            return False
+        candidates = [word for word in self.store.terms_beginning(term[0]) if abs(len(word) - len(term)) <= 2]
+        return bool(difflib.get_close_matches(term, candidates, n=1, cutoff=CLOSE_WORD_RATIO))
 
     def document_frequency(self, term: str) -> int:
         """How many passages hold the folded word ``term`` (stemmed like the FTS5 index), cached."""

@@ -287,6 +287,17 @@ class Store:
             self._rows("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (_term_expression(term),))[0][0]
         )
 
+    def terms_beginning(self, letter: str) -> list[str]:
+        """The lexical index's words (stemmed, folded) that begin with ``letter`` (FTS5's vocabulary)."""
+        with self._lock:
+            self._connection.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocabulary USING fts5vocab(main, passages_fts, 'row')"
+            )
+            rows = self._connection.execute(
+                "SELECT term FROM temp.vocabulary WHERE term >= ? AND term < ?", (letter, chr(ord(letter) + 1))
+            ).fetchall()
+        return [row[0] for row in rows]
+
     def passages_holding(self, term: str, passage_ids: Iterable[int] | None) -> set[int]:
         """Which of ``passage_ids`` hold the folded word ``term`` (stemmed like the index)."""
         ids = list(passage_ids or ())
