@@ -42,7 +42,7 @@ import re
 from ..textfold import lexical_terms
 from .features import stems
 from .question import DAY_WORDS, GOVERNMENT_WORDS, MONTH_WORDS, NUMBER_WORDS, YES_NO_QUESTION, person_names
-from .word_swaps import NEGATING_PREFIX, NOT_NEGATED, OPPOSITES, PREFIXES, belittles, swaps_opposite, swaps_word
+from .word_swaps import OPPOSITES, belittles, prefixed, swaps_opposite, swaps_word, unprefixed
 
 _A_NUMBER = rf"\d[\d,.]*|{NUMBER_WORDS}"  # digits or a number word (inside a group)
 
@@ -322,10 +322,10 @@ def opposes(question: str, texts: list[str]) -> bool:
     for word in asked:
         if set(stems(word)) <= said_stems:
             continue
-        prefixed = NEGATING_PREFIX.match(word)
-        if prefixed and prefixed.group(1) in said and not negated and word not in NOT_NEGATED:
+        root = unprefixed(word)
+        if root and root in said and not negated:
             return True  # asks "informal", the extracts say "formal" and deny nothing
-        if len(word) >= 5 and any(p + word in said and p + word not in NOT_NEGATED for p in PREFIXES):
+        if prefixed(word) & said:
             return True  # asks "solved", the extracts say "unsolved"
         opposite = OPPOSITES.get(word, set())
         if opposite & said and not opposite & asked:  # not "Is it simple or complex?"
@@ -411,9 +411,9 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
         return "date"
     if _YEAR_QUESTION.search(question) and not _holds_new(_YEAR, texts, question):
         return "year"
-    if _PERSON_QUESTION.search(question) and not YES_NO_QUESTION.search(question):
-        if not any(person_names(text, question) for text in texts):
-            return "person"
+    asks_person = _PERSON_QUESTION.search(question) and not YES_NO_QUESTION.search(question)
+    if asks_person and not any(person_names(text, question) for text in texts):
+        return "person"
     actor = asked_actor(question)
     if actor and not mentions_actor(actor, list(texts) + list(captions)):
         return "actor"

@@ -62,10 +62,10 @@ def _both_ways(pairs: str) -> dict[str, set[str]]:
 
 
 OPPOSITES = _both_ways(_OPPOSITE_PAIRS)
-NEGATING_PREFIX = re.compile(r"^(?:un|in|im|ir|il|dis|non-?)(\w{5,})$")
-PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non", "non-")
+_NEGATING_PREFIX = re.compile(r"^(?:un|in|im|ir|il|dis|non-?)(\w{5,})$")
+_PREFIXES = ("un", "in", "im", "ir", "il", "dis", "non", "non-")
 # Words that begin like a negation and are none ("instance" does not deny "stance").
-NOT_NEGATED = frozenset(
+_NOT_NEGATED = frozenset(
     """instance information inform increase income inside input index injury inmate intend intent invest insight
     indeed import important impress impact impose improve immigrant immigrants immigration install instead intense
     interest infamous discover display dispose dismiss distribute dispatch discuss discount disorder disease
@@ -115,16 +115,35 @@ def word_stem(word: str) -> str:
     return "-".join(stems(word)) or word
 
 
+def unprefixed(word: str) -> str | None:
+    """The root of a word that negates it by a prefix ("informal" -> "formal"), else None
+    ("instance" is no negation of "stance")."""
+    if word in _NOT_NEGATED:
+        return None
+    match = _NEGATING_PREFIX.match(word)
+    return match.group(1) if match else None
+
+
+def prefixed(word: str) -> set[str]:
+    """The word's forms with a negating prefix ("solved" -> "unsolved", "insolved"…), for roots of
+    five letters or more, without words that only look like negations."""
+    if len(word) < 5:
+        return set()
+    return {prefix + word for prefix in _PREFIXES if prefix + word not in _NOT_NEGATED}
+
+
 def opposites(word: str) -> set[str]:
     """The table's and WordNet's opposites of ``word`` and its form with a negating prefix added or dropped."""
-    found = set(OPPOSITES.get(word, ())) | antonyms().get(word, frozenset())
-    if word not in NOT_NEGATED:
-        prefixed = NEGATING_PREFIX.match(word)
-        if prefixed:
-            found.add(prefixed.group(1))
-    if len(word) >= 5:
-        found |= {prefix + word for prefix in PREFIXES if prefix + word not in NOT_NEGATED}
+    found = set(OPPOSITES.get(word, ())) | antonyms().get(word, frozenset()) | prefixed(word)
+    root = unprefixed(word)
+    if root:
+        found.add(root)
     return found
+
+
+def _words(text: str) -> list[str]:
+    """Lower-cased words and numbers of ``text``, in order."""
+    return _TOKEN.findall(text.lower())
 
 
 def _neighbours(tokens: list[str], i: int) -> set[str]:
@@ -146,8 +165,7 @@ def swaps_opposite(question: str, texts: list[str]) -> bool:
     """
     if YES_NO_QUESTION.search(question):
         return False
-    asked = _TOKEN.findall(question.lower())
-    said = [_TOKEN.findall(text.lower()) for text in texts]
+    asked, said = _words(question), [_words(text) for text in texts]
     for i, word in enumerate(asked):
         opposite = opposites(word)
         beside = _neighbours(asked, i)
@@ -173,9 +191,8 @@ def swaps_word(question: str, texts: list[str], copied: int = 2) -> bool:
     """
     if YES_NO_QUESTION.search(question):
         return False
-    asked = _TOKEN.findall(question.lower())
+    asked, said = _words(question), [_words(text) for text in texts]
     asked_stems = [word_stem(token) for token in asked]
-    said = [_TOKEN.findall(text.lower()) for text in texts]
     said_stems = [[word_stem(token) for token in tokens] for tokens in said]
     everywhere = {stem for tokens in said_stems for stem in tokens}
     for i in range(copied, len(asked) - copied):
