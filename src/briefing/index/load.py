@@ -78,7 +78,7 @@ class Index:
         compared by ``difflib`` (ratio at least ``CLOSE_WORD_RATIO``); words under six letters never."""
         if len(term) < 6:
             return False
-        candidates = [word for word in self.store.terms_beginning(term[0]) if abs(len(word) - len(term)) <= 2]
+        candidates = self.store.terms_beginning(term[0], len(term) - 2, len(term) + 2)
         return bool(difflib.get_close_matches(term, candidates, n=1, cutoff=CLOSE_WORD_RATIO))
 
     def document_frequency(self, term: str) -> int:

@@ -287,14 +287,16 @@ class Store:
             self._rows("SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?", (_term_expression(term),))[0][0]
         )
 
-    def terms_beginning(self, letter: str) -> list[str]:
-        """The lexical index's words (stemmed, folded) that begin with ``letter`` (FTS5's vocabulary)."""
+    def terms_beginning(self, letter: str, shortest: int, longest: int) -> list[str]:
+        """The lexical index's words (stemmed, folded) that begin with ``letter`` and have
+        ``shortest`` to ``longest`` letters (FTS5's vocabulary, read through a temporary table)."""
         with self._lock:
             self._connection.execute(
                 "CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocabulary USING fts5vocab(main, passages_fts, 'row')"
             )
             rows = self._connection.execute(
-                "SELECT term FROM temp.vocabulary WHERE term >= ? AND term < ?", (letter, chr(ord(letter) + 1))
+                "SELECT term FROM temp.vocabulary WHERE term >= ? AND term < ? AND length(term) BETWEEN ? AND ?",
+                (letter, chr(ord(letter) + 1), shortest, longest),
             ).fetchall()
         return [row[0] for row in rows]
 
