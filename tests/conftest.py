@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -62,6 +64,27 @@ class FakeEmbedder:
 
     def count_tokens(self, texts) -> list[int]:
         return [len(re.findall(r"\w+|[^\w\s]", text)) for text in texts]
+
+
+def fake_index(folder: Path, files: dict[str, str]):
+    """An index of ``files`` (file name -> text), built and loaded with the FakeEmbedder under ``folder``."""
+    from briefing.index import build_index, load_index
+
+    corpus = folder / "corpus"
+    corpus.mkdir(parents=True)
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    build_index(corpus, folder / "index", embedder=FakeEmbedder(), show_bar=False, log=lambda _: None)
+    return load_index(folder / "index", embedder=FakeEmbedder())
+
+
+def load_script(name: str):
+    """``scripts/<name>.py`` imported as a module (scripts are not part of the package)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def article_corpus(folder: Path) -> Path:

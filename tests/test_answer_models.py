@@ -246,15 +246,9 @@ def test_names_the_corpus_never_mentions():
 
 
 def test_an_index_knows_words_spelt_almost_like_a_name(tmp_path):
-    from conftest import FakeEmbedder
+    from conftest import fake_index
 
-    from briefing.index import build_index, load_index
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "history.md").write_text("Hartmanis and Stearns wrote the seminal paper. Andover is a town.\n")
-    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder(), show_bar=False, log=lambda _: None)
-    index = load_index(tmp_path / "index", embedder=FakeEmbedder())
+    index = fake_index(tmp_path, {"history.md": "Hartmanis and Stearns wrote the seminal paper. Andover is a town.\n"})
     assert index.has_close_word("hatmanis") and index.has_close_word("stearn")
     assert not index.has_close_word("andorra")  # "andov" is not close enough
     assert not index.has_close_word("stern")  # under six letters: never

@@ -182,22 +182,18 @@ def test_key_term_coverage_is_gathered_for_timelines_only(seed_index):
 
 def test_a_courtesy_line_under_a_speaker_label_is_no_candidate(tmp_path):
     """ "FOREIGN MINISTER HAAVISTO: Thank you." matches "What did Haavisto say…" by its label alone."""
-    from conftest import FakeEmbedder
+    from conftest import fake_index
 
     from briefing.answer import gather
-    from briefing.index import build_index, load_index
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "2022-05-27-press-availability.md").write_text(
+    transcript = (
         "SECRETARY BLINKEN: Foreign Minister, over to you.\n\n"
         "FOREIGN MINISTER HAAVISTO: Thank you.\n\n"
         "QUESTION: Foreign Minister Haavisto, what about support from NATO members?\n\n"
         "FOREIGN MINISTER HAAVISTO: Thank you for the question. "
         "We got extraordinary support from the majority of NATO members.\n"
     )
-    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder(), show_bar=False, log=lambda _: None)
-    index = load_index(tmp_path / "index", embedder=FakeEmbedder())
+    index = fake_index(tmp_path, {"2022-05-27-press-availability.md": transcript})
     evidence = gather(index, "What did Foreign Minister Haavisto say about NATO members' support?")
     texts = [evidence.documents[c.doc_id].text[c.char_start : c.char_end] for c in evidence.candidates]
     assert any("extraordinary support" in text for text in texts)
@@ -205,19 +201,14 @@ def test_a_courtesy_line_under_a_speaker_label_is_no_candidate(tmp_path):
 
 
 def test_what_an_actor_said_quotes_the_actors_own_words_first(tmp_path):
-    from conftest import FakeEmbedder
+    from conftest import fake_index
 
-    from briefing.index import build_index, load_index
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "2022-06-01-press-availability.md").write_text(
+    transcript = (
         "FOREIGN MINISTER CAVUSOGLU: Turkey's security concerns, Turkey's concerns, must be met.\n\n"
         "SECRETARY GENERAL STOLTENBERG: All Allies are ready to sit down and address the concerns expressed by "
         "Turkey.\n"
     )
-    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder(), show_bar=False, log=lambda _: None)
-    index = load_index(tmp_path / "index", embedder=FakeEmbedder())
+    index = fake_index(tmp_path, {"2022-06-01-press-availability.md": transcript})
     plain = answer(index, "What about Turkey's concerns?", threshold=-1.0)
     assert plain.extracts[0].speaker == "FOREIGN MINISTER CAVUSOGLU"  # the better match, when no one is asked for
     reply = answer(index, "What did Stoltenberg say about Turkey's concerns?", threshold=-1.0)

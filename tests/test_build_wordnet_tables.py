@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "build_wordnet_tables.py"
+from conftest import load_script
 
 # Lines in the format of WordNet 3.0's data.<part> files (a licence header, then one synset a line).
 _ADJECTIVES = """  1 This software and database is being provided to you, the LICENSEE, by Princeton University
@@ -30,11 +25,7 @@ def wordnet(tmp_path):
 
 @pytest.fixture(scope="module")
 def script():
-    spec = importlib.util.spec_from_file_location("build_wordnet_tables", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("build_wordnet_tables")
 
 
 def test_synsets_of_two_words_or_more_are_numbered_by_stem(script, wordnet):

@@ -6,7 +6,7 @@ opposite of what it asks, or come from documents without the figure it states
 from __future__ import annotations
 
 import pytest
-from conftest import FakeEmbedder
+from conftest import fake_index
 
 from briefing import phrases
 from briefing.answer import answer
@@ -19,7 +19,6 @@ from briefing.answer.fact_check import (
     opposes,
 )
 from briefing.answer.params import AnswerParams
-from briefing.index import build_index, load_index
 
 
 @pytest.mark.parametrize(
@@ -62,11 +61,7 @@ def test_a_count_of_the_word_asked_for(text, words, found):
 
 
 def _index(tmp_path, text):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "2021-10-01-jets.md").write_text(text)
-    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder(), show_bar=False, log=lambda _: None)
-    return load_index(tmp_path / "index", embedder=FakeEmbedder())
+    return fake_index(tmp_path, {"2021-10-01-jets.md": text})
 
 
 QUESTION = "How many F-16 fighter jets has Turkey asked to buy?"

@@ -114,16 +114,13 @@ def test_each_build_writes_the_table_of_its_own_generation(tmp_path, index):
 
 def test_a_stated_date_does_not_filter_a_corpus_without_dates(tmp_path):
     """ "What did the committee say in 1962…" on undated documents: nothing could pass the filter."""
-    from conftest import FakeEmbedder
+    from conftest import fake_index
 
     from briefing.answer import gather
-    from briefing.index import build_index, load_index
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "history.md").write_text("The committee said in 1962 that real-time computation needed new theory.\n")
-    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder(), show_bar=False, log=lambda _: None)
-    index = load_index(tmp_path / "index", embedder=FakeEmbedder())
+    index = fake_index(
+        tmp_path, {"history.md": "The committee said in 1962 that real-time computation needed new theory."}
+    )
     assert not index.dated
     evidence = gather(index, "What did the committee say in 1962 about real-time computation?")
     assert evidence.filters is None and evidence.candidates

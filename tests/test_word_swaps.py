@@ -5,11 +5,10 @@ word that is not its synonym between copied words, or "the least…" where nothi
 from __future__ import annotations
 
 import pytest
-from conftest import FakeEmbedder
+from conftest import fake_index
 
 from briefing.answer import answer
 from briefing.answer.word_swaps import antonyms, belittles, opposites, swaps_opposite, swaps_word, synonyms
-from briefing.index import build_index, load_index
 
 
 def test_the_shipped_antonyms_are_wordnet_pairs_both_ways_round():
@@ -102,12 +101,8 @@ def test_the_least_where_nothing_is_said_to_be_least(question, texts, belittled)
 
 
 def test_a_question_that_changes_a_word_of_the_source_is_not_answered(tmp_path):
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
     text = "A deterministic Turing machine uses a fixed set of rules to determine its future actions."
-    (corpus / "machines.md").write_text(text)
-    build_index(corpus, tmp_path / "index", embedder=FakeEmbedder(), show_bar=False, log=lambda _: None)
-    index = load_index(tmp_path / "index", embedder=FakeEmbedder())
+    index = fake_index(tmp_path, {"machines.md": text})
     assert not answer(index, "What uses a fixed set of rules to determine its future actions?", threshold=0.0).abstained
     for changed in ("flexible", "random"):
         reply = answer(index, f"What uses a {changed} set of rules to determine its future actions?", threshold=0.0)
