@@ -3,12 +3,14 @@
 Three logistic regressions (see ``briefing.answer.scorer``):
 
 * the sentence scorer: candidate features -> "this span holds the answer";
+* the match scorer: the sentence scorer's log-odds and the word-by-word match of the question
+  against its best candidates (``briefing.answer.token_match``) -> the same, better (the default);
 * the rerank scorer: the sentence scorer's log-odds and the cross-encoder's logit for its
   best candidates (``briefing.answer.rerank``, trained by ``scripts/train_reranker.py``) ->
-  the same, better;
+  the same, when the cross-encoder is on;
 * the abstention model: a question's evidence -> "the sources do not answer".
 
-The rerank columns of the features come from the shipped sentence scorer and reranker;
+The rerank and match columns of the features come from the shipped sentence scorer and reranker;
 a refit equal to the shipped sentence scorer up to solver noise keeps its weights, and the
 script warns when it differs more (run it again to refresh the columns).
 
@@ -48,7 +50,14 @@ from briefing.answer.evidence import gather
 from briefing.answer.features import FEATURES, QUESTION_FEATURES, question_row, unseen_share
 from briefing.answer.params import AnswerParams
 from briefing.answer.rerank import reranker_fingerprint
-from briefing.answer.scorer import ABSTENTION_MODEL, RERANK_MODEL, SENTENCE_MODEL, LinearModel, sentence_model
+from briefing.answer.scorer import (
+    ABSTENTION_MODEL,
+    MATCH_MODEL,
+    RERANK_MODEL,
+    SENTENCE_MODEL,
+    LinearModel,
+    sentence_model,
+)
 from briefing.evaluation.gold import EvidenceLocator, load_gold, quotes_overlapped
 from briefing.index.load import load_index
 from briefing.index.manifest import read_manifest
@@ -75,6 +84,9 @@ SENTENCE_C = 0.1  # L2 strength of the sentence scorer (0.1 and 1.0 within 0.01 
 RERANK_FEATURES = ("stage1", "rerank", "rel_rerank")
 RERANK_DEPTH = AnswerParams().rerank_top  # candidates the reranker reads when it is on
 RERANK_C = 0.1
+MATCH_FEATURES = ("stage1", "match", "rel_match")
+MATCH_DEPTH = AnswerParams().match_top  # candidates the word-by-word match reads
+MATCH_C = 0.1
 FALSE_ABSTENTION_TARGET = 0.1  # the goal's bound, on average over the training sets
 STRONG_PRECISION = 0.75  # "strong" evidence: the first extract held the answer this often out of fold
 
@@ -89,7 +101,8 @@ class Question:
     labels: np.ndarray
     unseen: float
     oof: np.ndarray = field(default=None)
-    stage1: np.ndarray = field(default=None)  # the sentence scorer's probabilities (before the reranker)
+    stage1: np.ndarray = field(default=None)  # the sentence scorer's probabilities (before the second stage)
+    reranked: np.ndarray = field(default=None)  # the rerank scorer's (the cross-encoder on), out of fold
 
 
 REENCODE: set[Path] = set()  # indexes whose stored sentence vectors predate the current kind (see --encode-sentences)
@@ -219,7 +232,8 @@ def _key(path: Path, index: Path) -> str:
     features = ",".join(FEATURES).encode()
     shipped = sentence_model()  # its weights pick the reranked candidates; its training record does not matter
     weights = json.dumps([shipped.features, np.round(shipped.coef, 3).tolist()]) if shipped else ""
-    models = weights.encode() + reranker_fingerprint().encode() + str(RERANK_DEPTH).encode()
+    depths = f"{RERANK_DEPTH}/{MATCH_DEPTH}".encode()
+    models = weights.encode() + reranker_fingerprint().encode() + depths
     return hashlib.sha256(path.read_bytes() + manifest.encode() + features + models).hexdigest()
 
 
@@ -346,6 +360,7 @@ def report(questions: list[Question], p_unanswerable: np.ndarray, threshold: flo
         idx = [i for i, q in enumerate(questions) if q.set == name]
         ans = [i for i in idx if questions[i].answerable]
         un = [i for i in idx if not questions[i].answerable]
+        reranked = questions[idx[0]].reranked is not None
 
         def hit(i, k, key):
             q = questions[i]
@@ -361,6 +376,7 @@ def report(questions: list[Question], p_unanswerable: np.ndarray, threshold: flo
                 "answerable": len(ans),
                 "hit@1_cosine_blend": np.mean([hit(i, 1, _legacy) for i in ans]),
                 "hit@1_sentence_scorer": np.mean([hit(i, 1, lambda q: q.stage1) for i in ans]),
+                "hit@1_reranker": (np.mean([hit(i, 1, lambda q: q.reranked) for i in ans]) if reranked else None),
                 "hit@1": np.mean([hit(i, 1, lambda q: q.oof) for i in ans]),
                 "hit@3": np.mean([hit(i, 3, lambda q: q.oof) for i in ans]),
                 "abstention_recall": np.mean([p_unanswerable[i] >= threshold for i in un]) if un else None,
@@ -437,6 +453,15 @@ def main(argv: list[str] | None = None) -> int:
         q.stage1 = q.oof
     if use_rerank:
         out_of_fold(questions, names=RERANK_FEATURES, c=RERANK_C)
+        for q in questions:
+            q.reranked = q.oof
+    use_match = any(len(q.rows) and np.ptp(q.rows[:, FEATURES.index("match")]) > 0 for q in questions)
+    print("match columns: " + ("present" if use_match else "absent"), file=sys.stderr)
+    if use_match:  # the default path: the sentence scorer, then the match scorer
+        out_of_fold(questions, names=MATCH_FEATURES, c=MATCH_C)
+    else:
+        for q in questions:
+            q.oof = q.stage1
     p_unanswerable = abstention_out_of_fold(questions)
     named = [("squad", index) for _, index in args.squad] + [(path.stem, index) for path, index in args.gold]
     calibration_sets = large_index_sets(named) or None
@@ -455,7 +480,8 @@ def main(argv: list[str] | None = None) -> int:
     elif use_rerank:
         print("warning: the sentence scorer changed; run again so the rerank columns use it", file=sys.stderr)
     combined = fit_candidates(questions, RERANK_FEATURES, RERANK_C) if use_rerank else None
-    scoring = combined or sentence
+    matcher = fit_candidates(questions, MATCH_FEATURES, MATCH_C) if use_match else None
+    scoring = matcher or sentence
     labels = np.array([not q.answerable for q in questions])
     in_sample = _sentence_probabilities(sentence, questions)  # what the shipped scorer gives them
     abstention = _fit(_question_rows(questions, in_sample), labels, QUESTION_FEATURES, _set_weights(questions))
@@ -478,7 +504,10 @@ def main(argv: list[str] | None = None) -> int:
         },
     )
     if combined is not None:
-        combined = replace(combined, extra={"strong_probability": round(strong, 4), "trained_on": trained_on})
+        strong_rerank = _strong_cut(questions, key=lambda q: q.reranked)
+        combined = replace(combined, extra={"strong_probability": round(strong_rerank, 4), "trained_on": trained_on})
+    if matcher is not None:
+        matcher = replace(matcher, extra={"strong_probability": round(strong, 4), "trained_on": trained_on})
     held_out = []
     for path, index in args.test:
         test = _cached(args.cache, _key(path, index), lambda p=path, i=index: gold_questions(p, i))
@@ -494,10 +523,11 @@ def main(argv: list[str] | None = None) -> int:
         SENTENCE_MODEL.parent.mkdir(parents=True, exist_ok=True)
         SENTENCE_MODEL.write_text(json.dumps(sentence.to_dict(), indent=1) + "\n", encoding="utf-8")
         ABSTENTION_MODEL.write_text(json.dumps(abstention.to_dict(), indent=1) + "\n", encoding="utf-8")
-        if combined is not None:
-            RERANK_MODEL.write_text(json.dumps(combined.to_dict(), indent=1) + "\n", encoding="utf-8")
-        else:
-            RERANK_MODEL.unlink(missing_ok=True)
+        for path, model in ((RERANK_MODEL, combined), (MATCH_MODEL, matcher)):
+            if model is not None:
+                path.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
+            else:
+                path.unlink(missing_ok=True)
         print(f"wrote the models in {SENTENCE_MODEL.parent}", file=sys.stderr)
     return 0
 

@@ -62,6 +62,14 @@ class FakeEmbedder:
                 out[row, 0] = 1.0
         return out
 
+    def encode_tokens(self, texts):
+        """Each text's words and their hashed vectors (what ``Embedder.encode_tokens`` gives, word by word)."""
+        out = []
+        for text in texts:
+            words = re.findall(r"\w+", text.lower())
+            out.append((words, self._vectors(words) if words else np.zeros((0, self.dimension), dtype=np.float32)))
+        return out
+
     def count_tokens(self, texts) -> list[int]:
         return [len(re.findall(r"\w+|[^\w\s]", text)) for text in texts]
 

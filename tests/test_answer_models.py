@@ -22,6 +22,7 @@ from briefing.answer.question import answer_type, holds_answer_type
 from briefing.answer.render import render_markdown, render_text, shows_timeline
 from briefing.answer.scorer import (
     ABSTENTION_MODEL,
+    MATCH_MODEL,
     RERANK_MODEL,
     SENTENCE_MODEL,
     LinearModel,
@@ -78,11 +79,15 @@ def test_shipped_models_match_the_features_the_code_computes():
     assert 0.0 < sentence.extra["strong_probability"] <= 1.0
     assert "scripts/train_answer_models.py" in sentence.extra["trained_on"]["command"]
     rerank = load_model(RERANK_MODEL)
-    assert rerank is not None and rerank.features == FEATURES[-3:]
+    assert rerank is not None and rerank.features == ("stage1", "rerank", "rel_rerank")
     assert 0.0 < rerank.extra["strong_probability"] <= 1.0
-    assert {SENTENCE_MODEL.name, ABSTENTION_MODEL.name, RERANK_MODEL.name} <= set(model_files())
+    match = load_model(MATCH_MODEL)
+    assert match is not None and match.features == ("stage1", "match", "rel_match")
+    assert 0.0 < match.extra["strong_probability"] <= 1.0 and match.coef[1] > 0  # a better match scores higher
+    assert {SENTENCE_MODEL.name, ABSTENTION_MODEL.name, RERANK_MODEL.name, MATCH_MODEL.name} <= set(model_files())
     assert "reranker/adapter_model.safetensors" in model_files()
-    assert all(path.stat().st_size < 20_000 for path in (SENTENCE_MODEL, ABSTENTION_MODEL, RERANK_MODEL))
+    models = (SENTENCE_MODEL, ABSTENTION_MODEL, RERANK_MODEL, MATCH_MODEL)
+    assert all(path.stat().st_size < 20_000 for path in models)
 
 
 def test_features_mark_the_answer_beside_the_restated_question():

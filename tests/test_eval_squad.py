@@ -352,11 +352,12 @@ SQUAD_SLICE = SHARED / "datasets" / "squad2-dev-slice" / "computational-complexi
 
 def test_squad_slice_answers_and_abstentions_stay_above_their_floors(tmp_path, capsys):
     """Measured 2026-11-26 (issue 10; the slice is one the answer models were fitted on and the fact
-    check's word-swap rules were written looking at, so this is in-sample): hit@1 0.695, hit@3 0.807,
-    abstention recall 0.606 at false abstention 0.015, verbatim 1.0 (``briefing eval --squad SLICE``)."""
+    check's word-swap rules were written looking at, so this is in-sample): hit@1 0.716 (0.695 before
+    the word-by-word match stage), hit@3 0.812, abstention recall 0.606 at false abstention 0.015,
+    verbatim 1.0 (``briefing eval --squad SLICE``)."""
     argv = ["eval", "--squad", str(SQUAD_SLICE), "--cache", str(tmp_path / "cache"), "--json"]
     assert main(argv) == 0
     metrics = json.loads(capsys.readouterr().out)["metrics"]
     assert metrics["verbatim_rate"] == 1.0
-    assert metrics["hit@1"] >= 0.66 and metrics["hit@3"] >= 0.77
+    assert metrics["hit@1"] >= 0.70 and metrics["hit@3"] >= 0.77
     assert metrics["abstention_recall"] >= 0.58 and metrics["false_abstention"] <= 0.05

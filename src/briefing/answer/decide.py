@@ -85,18 +85,20 @@ def _strength(evidence: Evidence, score: float) -> str:
 
 
 def _worth_reading(candidates: list[Candidate], params: AnswerParams) -> list[Candidate]:
-    """Candidates close enough to the best one to be worth reading (no padding)."""
+    """Candidates close enough to the best one to be worth reading (no padding): the first, and
+    those whose sentence-scorer probability reaches ``extract_ratio`` of the best such probability
+    (the match stage reorders the best three; the floor stays where the ratio was tuned)."""
     if not candidates:
         return []
-    floor = candidates[0].score * params.extract_ratio
-    return [c for c in candidates if c.score >= floor]
+    floor = max(c.first_probability for c in candidates) * params.extract_ratio
+    return [c for i, c in enumerate(candidates) if i == 0 or c.first_probability >= floor]
 
 
 def _timeline(evidence: Evidence, top: int, params: AnswerParams) -> list[Candidate]:
     """One statement per document, officials first, from passages on the question's subject."""
     candidates = evidence.candidates
-    floor = candidates[0].score * params.timeline_ratio
-    pool = [c for c in candidates if c.score >= floor]
+    floor = max(c.first_probability for c in candidates) * params.timeline_ratio
+    pool = [c for c in candidates if c.first_probability >= floor]
     officials = [c for c in pool if not is_question_label(c.speaker)]
     pool = officials or pool
     best_coverage = max((evidence.coverage.get(c.passage.passage_id, 0.0) for c in pool), default=0.0)

@@ -93,7 +93,7 @@ class Evidence:
         model = abstention_model()
         if model is None or not self.candidates:
             return self.best_score
-        probabilities = np.array([c.score if c.first_score is None else c.first_score for c in self.candidates])
+        probabilities = np.array([c.first_probability for c in self.candidates])
         rows = np.vstack([c.features for c in self.candidates])
         row = question_row(probabilities, rows, self.unseen)
         return float(1.0 - model.probability(row, QUESTION_FEATURES)[0])

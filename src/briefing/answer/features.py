@@ -21,9 +21,11 @@ answer, computed here for every candidate span of the retrieved passages:
 * ``caps_new``, ``novel``: names and words the question does not contain;
 * ``length``, ``qturn``, ``first``: log length in words, a reporter's turn, the
   first sentence of its passage;
-* ``stage1``, ``rerank``, ``rel_rerank``: filled by :mod:`.sentences` after the sentence
-  scorer has run: its log-odds, the cross-encoder's logit (:mod:`.rerank`) for its best few
-  candidates (the worst of those for the rest), and that logit's distance to the best one.
+* ``stage1``, ``rerank``, ``rel_rerank``, ``match``, ``rel_match``: filled by :mod:`.sentences`
+  after the sentence scorer has run: its log-odds; the cross-encoder's logit (:mod:`.rerank`)
+  for its best few candidates (the worst of those for the rest) and that logit's distance to the
+  best one; the word-by-word match of the question (:mod:`.token_match`) for its best few and its
+  distance to the best one.
 """
 
 from __future__ import annotations
@@ -61,8 +63,10 @@ FEATURES = (
     "stage1",
     "rerank",
     "rel_rerank",
+    "match",
+    "rel_match",
 )
-RERANK_COLUMNS = 3  # the last three, filled after the sentence scorer (sentences.rerank)
+LATE_COLUMNS = 5  # the last five, filled after the sentence scorer (sentences.rerank, token_match.fill)
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z\-]+")
@@ -180,7 +184,7 @@ def feature_rows(terms: QuestionTerms, spans: list[Span]) -> np.ndarray:
                 math.log(max(len(words), 1)),
                 float(span.question_turn),
                 float(span.first),
-                *([0.0] * RERANK_COLUMNS),
+                *([0.0] * LATE_COLUMNS),
             ]
         )
     matrix = np.asarray(rows, dtype=np.float32)

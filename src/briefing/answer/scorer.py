@@ -2,7 +2,9 @@
 
 ``models/sentence_scorer.json`` turns a candidate's features (:mod:`.features`)
 into the probability that it holds the answer; ``models/rerank_scorer.json`` combines
-that score with the cross-encoder's (:mod:`.rerank`) for the best few; ``models/abstention.json`` turns
+that score with the cross-encoder's (:mod:`.rerank`) for the best few when it is on;
+``models/match_scorer.json`` combines it with the word-by-word match (:mod:`.token_match`) for the best
+few otherwise; ``models/abstention.json`` turns
 a question's evidence (:func:`question_features`) into the probability that
 the sources do not answer it.  Each file records its features, standardisation,
 weights, the data it was fitted on and the command that reproduces it
@@ -23,6 +25,7 @@ MODELS_DIR = Path(__file__).parent / "models"
 SENTENCE_MODEL = MODELS_DIR / "sentence_scorer.json"
 ABSTENTION_MODEL = MODELS_DIR / "abstention.json"
 RERANK_MODEL = MODELS_DIR / "rerank_scorer.json"
+MATCH_MODEL = MODELS_DIR / "match_scorer.json"
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,12 @@ def sentence_model() -> LinearModel | None:
 def rerank_model() -> LinearModel | None:
     """The weights of the sentence scorer's and the cross-encoder's scores (:mod:`.sentences`)."""
     return load_model(RERANK_MODEL)
+
+
+@lru_cache(maxsize=1)
+def match_model() -> LinearModel | None:
+    """The weights of the sentence scorer's score and the word-by-word match (:mod:`.token_match`)."""
+    return load_model(MATCH_MODEL)
 
 
 @lru_cache(maxsize=1)

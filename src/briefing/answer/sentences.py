@@ -20,10 +20,11 @@ from ..corpus.speakers import is_question_label
 from ..index.load import Index
 from ..records import Document, Passage, Sentence
 from ..textfold import lexical_terms
-from .features import FEATURES, RERANK_COLUMNS, Span, feature_rows, question_terms
+from . import token_match
+from .features import FEATURES, Span, feature_rows, question_terms
 from .params import DEFAULT_PARAMS, AnswerParams
 from .rerank import reranker
-from .scorer import rerank_model, sentence_model, sigmoid
+from .scorer import match_model, rerank_model, sentence_model, sigmoid
 
 _MIN_CONTENT_WORDS = 3  # "Thank you for the question." (thank, question) is no answer
 _ANAPHORA = re.compile(
@@ -47,6 +48,14 @@ class Candidate:
     date: str | None
     features: np.ndarray | None = field(default=None, compare=False, repr=False)  # a row of features.FEATURES
     first_score: float | None = None  # the sentence scorer's probability (before any reranker); abstention reads it
+
+    @property
+    def first_probability(self) -> float:
+        """The sentence scorer's probability (``first_score``), before the match or rerank stage
+        reorders the best few; ``score`` when none was recorded.  Abstention and the "worth
+        reading" floors read it: the second stage orders the best candidates, it does not decide
+        how many are shown."""
+        return self.score if self.first_score is None else self.first_score
 
 
 def _says_something(text: str, speaker: str | None) -> bool:
@@ -129,7 +138,7 @@ def rerank(question: str, texts: list[str], rows: np.ndarray, first: np.ndarray,
     fit).  Fills the ``stage1``/``rerank``/``rel_rerank`` columns of ``rows`` in place (also
     without the rerank scorer: ``scripts/train_answer_models.py`` fits it from them).
     """
-    stage1, logit, relative = (FEATURES.index(name) for name in FEATURES[-RERANK_COLUMNS:])
+    stage1, logit, relative = (FEATURES.index(name) for name in ("stage1", "rerank", "rel_rerank"))
     rows[:, stage1] = first
     cross = reranker() if question and params.rerank_top > 0 else None
     if cross is None:
@@ -145,9 +154,12 @@ def rerank(question: str, texts: list[str], rows: np.ndarray, first: np.ndarray,
 
 def final_model(params: AnswerParams):
     """The model whose probabilities the candidates' scores are: the rerank scorer when the
-    reranker is on and both its files are there, else the sentence scorer."""
+    reranker is on and both its files are there, else the match scorer (:mod:`.token_match`)
+    when its stage is on, else the sentence scorer."""
     if params.rerank_top > 0 and rerank_model() is not None and reranker() is not None:
         return rerank_model()
+    if params.match_top > 0 and match_model() is not None:
+        return match_model()
     return sentence_model()
 
 
@@ -216,9 +228,13 @@ def candidates(
     model = sentence_model()
     if model is not None:
         first = model.decision(rows, FEATURES)
-        first_scores = sigmoid(first)
+        first_scores = scores = sigmoid(first)
+        rows[:, FEATURES.index("stage1")] = first
+        embedder = getattr(index, "embedder", None)
+        if token_match.fill(rows, first, question, texts, embedder, params.match_top) and match_model() is not None:
+            scores = match_model().probability(rows, FEATURES)
         reranked = rerank(question, texts, rows, first, params)
-        scores = first_scores if reranked is None else reranked
+        scores = scores if reranked is None else reranked
     else:
         scores = first_scores = [
             (params.sentence_weight * span.cosine + (1 - params.sentence_weight) * span.passage_dense)

@@ -255,6 +255,24 @@ class Embedder:
                 return np.zeros((0, 2), dtype=np.int64)
         return offsets
 
+    def encode_tokens(self, texts: Sequence[str]) -> list[tuple[list[str], np.ndarray]]:
+        """Per text, its word pieces (the special tokens left out) and their contextual embeddings,
+        rows L2-normalised float32: what :mod:`briefing.answer.token_match` compares word by word."""
+        if not texts:
+            return []
+        outputs = self.model.encode(
+            list(texts), batch_size=self.batch_size, output_value=None, convert_to_numpy=False, show_progress_bar=False
+        )
+        tokenizer = self.model.tokenizer
+        special = set(tokenizer.all_special_ids)
+        out = []
+        for item in outputs:
+            ids = item["input_ids"][item["attention_mask"].bool()].tolist()
+            keep = [i for i, token in enumerate(ids) if token not in special]
+            vectors = item["token_embeddings"].float().cpu().numpy()[keep]
+            out.append((tokenizer.convert_ids_to_tokens([ids[i] for i in keep]), _normalise(vectors)))
+        return out
+
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text, without the special tokens the model adds."""
         if not texts:
