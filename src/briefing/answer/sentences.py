@@ -47,7 +47,7 @@ class Candidate:
     speaker: str | None
     date: str | None
     features: np.ndarray | None = field(default=None, compare=False, repr=False)  # a row of features.FEATURES
-    first_score: float | None = None  # the sentence scorer's probability (before any reranker); abstention reads it
+    first_score: float | None = None  # the sentence scorer's probability (before the match or rerank stage)
 
     @property
     def first_probability(self) -> float:
@@ -173,8 +173,9 @@ def candidates(
     question: str = "",
 ) -> list[Candidate]:
     """Every distinct span of the hits' passages with its features (:mod:`.features`) and its
-    score, best first: the learned scorer's (:mod:`.scorer`) when it is loaded, else the
-    cosine blend of ``params.sentence_weight``."""
+    score, best first: the learned scorer's (:mod:`.scorer`) when it is loaded, then the match
+    scorer's for its best ``params.match_top`` (:mod:`.token_match`) and the rerank scorer's when
+    the cross-encoder is on; else the cosine blend of ``params.sentence_weight``."""
     passages = index.store.passages(hit.passage_id for hit in hits)
     keys, texts, owners = [], [], []
     seen = set()

@@ -4,8 +4,8 @@ A sentence vector is one mean over all its words, so a sentence that restates th
 subject can outscore the one that answers it.  Here each content word piece of the question is
 matched with its closest word piece of the candidate, in the model's contextual token embeddings
 (a "MaxSim" as in ColBERT, with the shipped all-MiniLM-L6-v2 as it is), and the mean of those
-best cosines is the candidate's ``match``: "guage" finds "measure", "died" finds "killed", and
-every word of the question must find a partner somewhere.
+best cosines is the candidate's ``match``: every word of the question must find a close partner
+somewhere in the sentence, its own word or one the context makes alike.
 
 Only the sentence scorer's best ``AnswerParams.match_top`` candidates are read (one pass of the
 model over them and the question, in one batch); ``models/match_scorer.json``
