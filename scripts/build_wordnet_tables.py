@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+from functools import lru_cache
 from pathlib import Path
 
 from briefing.answer.word_swaps import ANTONYMS, SYNONYMS, word_stem
@@ -61,8 +62,10 @@ def _lemma(word: str) -> str:
     return word.split("(", 1)[0].lower()
 
 
+@lru_cache(maxsize=2)
 def read(wordnet: Path):
-    """The synsets of the WordNet database in ``wordnet``: {(pos, offset): words}, and the antonym links."""
+    """The synsets of the WordNet database in ``wordnet``: {(pos, offset): words}, and the antonym
+    links (parsed once: both tables read them)."""
     words_at: dict[tuple[str, str], list[str]] = {}
     links = []
     for part, pos in PARTS.items():

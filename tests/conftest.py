@@ -40,6 +40,7 @@ class FakeEmbedder:
 
     def __init__(self):
         self.encoded: list[str] = []
+        self.token_encoded: list[str] = []  # texts given to encode_tokens
 
     def encode(self, texts, *, show_progress: bool = False) -> np.ndarray:
         self.encoded.extend(texts)
@@ -64,6 +65,7 @@ class FakeEmbedder:
 
     def encode_tokens(self, texts):
         """Each text's words and their hashed vectors (what ``Embedder.encode_tokens`` gives, word by word)."""
+        self.token_encoded.extend(texts)
         out = []
         for text in texts:
             words = re.findall(r"\w+", text.lower())

@@ -35,7 +35,7 @@ def test_fill_reads_the_best_candidates_only_and_ranks_the_rest_below():
     first = np.array([2.0, 1.0, 0.5])
     question = "How many people died in the airport bombing?"
     assert fill(rows, first, question, texts, embedder, top=2)
-    assert embedder.encoded == []  # encode_tokens records nothing: only the two best and the question were read
+    assert embedder.token_encoded == [question, texts[0], texts[1]]  # the question and the two best only
     assert rows[0, MATCH] > rows[1, MATCH]
     assert rows[2, MATCH] == rows[:2, MATCH].min()  # not read: the lowest score of those read
     assert rows[:, RELATIVE].max() == 0.0

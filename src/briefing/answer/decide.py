@@ -84,20 +84,25 @@ def _strength(evidence: Evidence, score: float) -> str:
     return "strong" if score >= strong else "partial"
 
 
+def _floor(candidates: list[Candidate], ratio: float) -> float:
+    """``ratio`` of the best sentence-scorer probability: the match stage reorders the best three,
+    it does not move the floors, which stay where their ratios were tuned."""
+    return max(c.first_probability for c in candidates) * ratio
+
+
 def _worth_reading(candidates: list[Candidate], params: AnswerParams) -> list[Candidate]:
     """Candidates close enough to the best one to be worth reading (no padding): the first, and
-    those whose sentence-scorer probability reaches ``extract_ratio`` of the best such probability
-    (the match stage reorders the best three; the floor stays where the ratio was tuned)."""
+    those at or above the floor of ``extract_ratio``."""
     if not candidates:
         return []
-    floor = max(c.first_probability for c in candidates) * params.extract_ratio
+    floor = _floor(candidates, params.extract_ratio)
     return [c for i, c in enumerate(candidates) if i == 0 or c.first_probability >= floor]
 
 
 def _timeline(evidence: Evidence, top: int, params: AnswerParams) -> list[Candidate]:
     """One statement per document, officials first, from passages on the question's subject."""
     candidates = evidence.candidates
-    floor = max(c.first_probability for c in candidates) * params.timeline_ratio
+    floor = _floor(candidates, params.timeline_ratio)
     pool = [c for c in candidates if c.first_probability >= floor]
     officials = [c for c in pool if not is_question_label(c.speaker)]
     pool = officials or pool

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..textfold import STOP_WORDS
+from .features import FEATURES
 
 
 def content_pieces(tokens: list[str]) -> np.ndarray:
@@ -58,8 +59,6 @@ def fill(rows: np.ndarray, first: np.ndarray, question: str, texts: list[str], e
     ``top`` candidates of ``first`` (the sentence scorer's log-odds); the others take the lowest
     ``match`` of those, so they stay below what the stage read.  False, with nothing filled, when
     the stage is off (``top`` 0), there is no question, or the embedder gives no token embeddings."""
-    from .features import FEATURES
-
     encode = getattr(embedder, "encode_tokens", None)
     if top <= 0 or not question or encode is None or not len(rows):
         return False
