@@ -102,6 +102,16 @@ class QuestionTerms:
         return sum(weight for term, weight in self.weights.items() if term in words) / total
 
 
+def fill_best_few(rows: np.ndarray, best: np.ndarray, values: np.ndarray, column: str, relative: str) -> None:
+    """Write a second stage's ``values`` for the candidates ``best`` into ``rows`` (in place):
+    ``column`` holds them, the rest take the lowest of them (so they stay below what the stage
+    read), and ``relative`` holds each row's distance to the highest."""
+    at, distance = FEATURES.index(column), FEATURES.index(relative)
+    rows[:, at] = values.min()
+    rows[best, at] = values
+    rows[:, distance] = rows[:, at] - values.max()
+
+
 def question_terms(question: str, document_frequency, passages: int) -> QuestionTerms:
     """Weigh the question's content words by IDF over ``passages`` passages.
 

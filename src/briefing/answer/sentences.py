@@ -21,7 +21,7 @@ from ..index.load import Index
 from ..records import Document, Passage, Sentence
 from ..textfold import lexical_terms
 from . import token_match
-from .features import FEATURES, Span, feature_rows, question_terms
+from .features import FEATURES, Span, feature_rows, fill_best_few, question_terms
 from .params import DEFAULT_PARAMS, AnswerParams
 from .rerank import reranker
 from .scorer import match_model, rerank_model, sentence_model, sigmoid
@@ -138,16 +138,12 @@ def rerank(question: str, texts: list[str], rows: np.ndarray, first: np.ndarray,
     fit).  Fills the ``stage1``/``rerank``/``rel_rerank`` columns of ``rows`` in place (also
     without the rerank scorer: ``scripts/train_answer_models.py`` fits it from them).
     """
-    stage1, logit, relative = (FEATURES.index(name) for name in ("stage1", "rerank", "rel_rerank"))
-    rows[:, stage1] = first
+    rows[:, FEATURES.index("stage1")] = first
     cross = reranker() if question and params.rerank_top > 0 else None
     if cross is None:
         return None
     top = np.argsort(-first, kind="stable")[: params.rerank_top]
-    logits = cross.scores(question, [texts[i] for i in top])
-    rows[:, logit] = logits.min()
-    rows[top, logit] = logits
-    rows[:, relative] = rows[:, logit] - logits.max()
+    fill_best_few(rows, top, cross.scores(question, [texts[i] for i in top]), "rerank", "rel_rerank")
     combined = rerank_model()
     return combined.probability(rows, FEATURES) if combined is not None else None
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..textfold import STOP_WORDS
-from .features import FEATURES
+from .features import fill_best_few
 
 
 def content_pieces(tokens: list[str]) -> np.ndarray:
@@ -69,9 +69,5 @@ def fill(rows: np.ndarray, first: np.ndarray, question: str, texts: list[str], e
         # A backend whose model gives no token embeddings (ONNX exports may not): the order of the
         # sentence scorer stands, as with the stage off, rather than failing the answer.
         return False
-    scores = match_scores(encoded[0], encoded[1:])
-    match, relative = FEATURES.index("match"), FEATURES.index("rel_match")
-    rows[:, match] = scores.min()
-    rows[best, match] = scores
-    rows[:, relative] = rows[:, match] - scores.max()
+    fill_best_few(rows, best, match_scores(encoded[0], encoded[1:]), "match", "rel_match")
     return True
