@@ -57,8 +57,10 @@ from briefing.answer.scorer import (
     SENTENCE_MODEL,
     LinearModel,
     sentence_model,
+    sigmoid,
 )
 from briefing.evaluation.gold import EvidenceLocator, load_gold, quotes_overlapped
+from briefing.evaluation.qa import domain_name, load_qa, prepare_qa_index, qa_hit
 from briefing.index.load import load_index
 from briefing.index.manifest import read_manifest
 
@@ -87,8 +89,11 @@ RERANK_C = 0.1
 MATCH_FEATURES = ("stage1", "match", "rel_match")
 MATCH_DEPTH = AnswerParams().match_top  # candidates the word-by-word match reads
 MATCH_C = 0.1
+# What the abstention model reads (chosen by the mean leave-one-domain-out false abstention and
+# abstention over the qa domains; see the README's evaluation section).
+ABSTENTION_FEATURES = QUESTION_FEATURES
 FALSE_ABSTENTION_TARGET = 0.1  # the goal's bound, on average over the training sets
-STRONG_PRECISION = 0.75  # "strong" evidence: the first extract held the answer this often out of fold
+STRONG_PRECISION = 0.85  # "strong": first extract right this often on the training domains (goal: 0.8 unseen)
 
 
 @dataclass
@@ -134,7 +139,8 @@ def _norm(text: str) -> str:
 
 def _gather(index, question: str):
     # Features do not depend on the shipped scorer; abstention plays no part in gather().
-    evidence = gather(index, question, params=AnswerParams(rerank_top=RERANK_DEPTH))
+    # The per-index off-topic level plays no part in the features either (offtopic_factor 0: not computed).
+    evidence = gather(index, question, params=AnswerParams(rerank_top=RERANK_DEPTH, offtopic_factor=0.0))
     rows = np.vstack([c.features for c in evidence.candidates]) if evidence.candidates else np.zeros((0, len(FEATURES)))
     return evidence, rows
 
@@ -195,6 +201,63 @@ def offtopic_questions(path: Path, index_dir: Path, limit: int = 120) -> list[Qu
         out.append(
             Question(name, f"{name}#{number}", f"{name}#{number}", False, rows, np.zeros(len(rows), bool), unseen)
         )
+    return out
+
+
+QA_SAMPLE = {"limit": 120, "min_documents": 150, "max_chars": 150_000}  # as `briefing eval --qa` draws them
+QA_OFFTOPIC = 40  # questions of each qa domain asked of the next domain's index
+
+
+def qa_index(path: Path, cache: Path, near_miss: bool = False):
+    """The sample of a qa-train file (``briefing eval --qa``'s, same seed) and its index."""
+    dataset = load_qa(path, near_miss=near_miss, **QA_SAMPLE)
+    index = prepare_qa_index(dataset, embedder=_embedder(), cache=cache, log=lambda m: print(m, file=sys.stderr))
+    return dataset, index
+
+
+_EMBEDDER = []
+
+
+def _embedder():
+    if not _EMBEDDER:
+        from briefing.index.embedder import Embedder
+
+        _EMBEDDER.append(Embedder())
+    return _EMBEDDER[0]
+
+
+def qa_questions(path: Path, cache: Path, near_miss: bool = False) -> list[Question]:
+    """A qa-train domain's sampled questions (set: the domain's name) or, with ``near_miss``, the same
+    questions asked of their contexts without the answering sentences (set: "<domain>:near-miss",
+    all unanswerable).  A candidate is right by :func:`briefing.evaluation.qa.qa_hit`."""
+    dataset, index = qa_index(path, cache, near_miss)
+    name = dataset.name + (":near-miss" if near_miss else "")
+    out = []
+    for gold in dataset.questions:
+        evidence, rows = _gather(index, gold.question)
+        labels = np.array(
+            [bool(qa_hit(gold.spans, c.doc_id, c.char_start, c.char_end)) for c in evidence.candidates], dtype=bool
+        )
+        group = gold.spans[0].doc_id if gold.spans else gold.id
+        unseen = unseen_share(gold.question, index.document_frequency)
+        out.append(Question(name, gold.id, group, gold.answerable, rows, labels, unseen))
+    index.close()
+    return out
+
+
+def qa_offtopic(asked: Path, of: Path, cache: Path) -> list[Question]:
+    """:data:`QA_OFFTOPIC` questions of one qa domain asked of another's index: none is answered there."""
+    dataset = load_qa(asked, **QA_SAMPLE)
+    target, index = qa_index(of, cache)
+    name = f"offtopic:{dataset.name}->{target.name}"
+    out = []
+    for number, gold in enumerate(dataset.questions[:QA_OFFTOPIC]):
+        _, rows = _gather(index, gold.question)
+        unseen = unseen_share(gold.question, index.document_frequency)
+        out.append(
+            Question(name, f"{name}#{number}", f"{name}#{number}", False, rows, np.zeros(len(rows), bool), unseen)
+        )
+    index.close()
     return out
 
 
@@ -291,10 +354,12 @@ def out_of_fold(
 
 def _question_rows(questions: list[Question], probabilities: list[np.ndarray] | None = None) -> np.ndarray:
     """Abstention reads the sentence scorer's probabilities, with or without the reranker: each
-    question's ``stage1`` (out of fold), or ``probabilities`` (one array per question)."""
+    question's ``stage1`` (out of fold), or ``probabilities`` (one array per question).  The columns
+    are :data:`ABSTENTION_FEATURES`."""
     if probabilities is None:
         probabilities = [q.stage1 for q in questions]
-    return np.vstack([question_row(p, q.rows, q.unseen) for p, q in zip(probabilities, questions)])
+    rows = np.vstack([question_row(p, q.rows, q.unseen) for p, q in zip(probabilities, questions)])
+    return rows[:, [QUESTION_FEATURES.index(name) for name in ABSTENTION_FEATURES]]
 
 
 def _sentence_probabilities(model: LinearModel, questions: list[Question]) -> list[np.ndarray]:
@@ -315,7 +380,7 @@ def abstention_out_of_fold(questions: list[Question], folds: int = 5) -> np.ndar
         for train_idx, test_idx in GroupKFold(n_splits=splits).split(inside, groups=groups[inside]):
             train = np.concatenate([outside, inside[train_idx]])
             weights = _set_weights([questions[i] for i in train])
-            model = _fit(rows[train], labels[train], QUESTION_FEATURES, weights)
+            model = _fit(rows[train], labels[train], ABSTENTION_FEATURES, weights)
             out[inside[test_idx]] = model.probability(rows[inside[test_idx]])
     return out
 
@@ -392,6 +457,177 @@ def _legacy(q: Question) -> np.ndarray:
     return blend * np.where(q.rows[:, column["qturn"]] > 0, 0.75, 1.0)
 
 
+# --- leave one domain out -------------------------------------------------------------------
+
+LODO_FALSE_ABSTENTION = 0.03  # the model's cut on the training domains: below the goal's 0.05, for the unseen one
+BRIEFINGS = "briefings"  # the gold sets' domain (seed, demo, State Dept and their off-topic questions)
+
+
+def domains_of(set_name: str, qa_domains: list[str]) -> set[str]:
+    """The domains a set's questions or index come from: the qa domains its name holds
+    ("offtopic:covid-qa->qed-nq" holds two), else the briefings."""
+    found = {name for name in qa_domains if name in set_name}
+    return found or {BRIEFINGS}
+
+
+def _rescored(q: Question, sentence: LinearModel, matcher: LinearModel | None) -> tuple[np.ndarray, np.ndarray]:
+    """(the sentence scorer's probabilities, the final ones) of ``q``'s candidates under these models:
+    the match scorer reads the sentence scorer's log-odds in its ``stage1`` column."""
+    if not len(q.rows):
+        return np.zeros(0), np.zeros(0)
+    rows = q.rows.copy()
+    rows[:, FEATURES.index("stage1")] = sentence.decision(rows, FEATURES)
+    first = sigmoid(rows[:, FEATURES.index("stage1")])
+    return first, (matcher.probability(rows, FEATURES) if matcher is not None else first)
+
+
+def fit_models(train: list[Question], use_match: bool) -> dict:
+    """Sentence scorer, match scorer, abstention model, its cut and the strong cut, fitted on ``train``
+    alone; the cut keeps the mean false abstention over ``train``'s answerable sets at or below
+    :data:`LODO_FALSE_ABSTENTION`."""
+    sentence = fit_candidates(train, SENTENCE_FEATURES, SENTENCE_C)
+    matcher = None
+    if use_match:
+        restaged = []
+        for q in train:
+            rows = q.rows.copy()
+            if len(rows):
+                rows[:, FEATURES.index("stage1")] = sentence.decision(rows, FEATURES)
+            restaged.append(replace(q, rows=rows))
+        matcher = fit_candidates(restaged, MATCH_FEATURES, MATCH_C)
+    for q in train:
+        q.stage1, q.oof = _rescored(q, sentence, matcher)
+    labels = np.array([not q.answerable for q in train])
+    abstention = _fit(_question_rows(train), labels, ABSTENTION_FEATURES, _set_weights(train))
+    p_unanswerable = abstention.probability(_question_rows(train))
+    threshold = _threshold_for(p_unanswerable, train, LODO_FALSE_ABSTENTION)
+    return {
+        "sentence": sentence,
+        "matcher": matcher,
+        "abstention": abstention,
+        "threshold": threshold,
+        "strong": _strong_cut(train),
+    }
+
+
+def domain_report(name: str, questions: list[Question], models: dict) -> dict:
+    """hit@1/@3 of the refitted ranking and of the shipped one (the features' own ``stage1`` and
+    the shipped match scorer), abstention on the domain's unanswerable questions (its own and its
+    near-miss copy), false abstention, and the strong label's share and precision."""
+    answerable = [q for q in questions if q.answerable]
+    unanswerable = [q for q in questions if not q.answerable]
+    for q in questions:
+        q.stage1, q.oof = _rescored(q, models["sentence"], models["matcher"])
+    p_un = models["abstention"].probability(_question_rows(questions)) if questions else np.zeros(0)
+    silenced = {q.id: p >= models["threshold"] for q, p in zip(questions, p_un)}
+
+    def hit(q, k, scores) -> bool:
+        return bool(len(q.rows)) and bool(q.labels[np.argsort(-scores, kind="stable")[:k]].any())
+
+    shipped = _shipped_scores()
+    answered = [q for q in answerable if not silenced[q.id] and len(q.rows)]
+    strong = [q for q in answered if q.oof.max() >= models["strong"]]
+
+    def mean(items) -> float | None:
+        items = list(items)
+        return float(np.mean(items)) if items else None
+
+    return {
+        "domain": name,
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "hit@1_shipped": mean(hit(q, 1, shipped(q)) for q in answerable),
+        "hit@1": mean(hit(q, 1, q.oof) for q in answerable),
+        "hit@3": mean(hit(q, 3, q.oof) for q in answerable),
+        "hit@1_cosine_blend": mean(hit(q, 1, _legacy(q)) for q in answerable),
+        "abstention": mean(silenced[q.id] for q in unanswerable),
+        "false_abstention": mean(silenced[q.id] for q in answerable),
+        "hit@1_answered": mean(hit(q, 1, q.oof) for q in answered),
+        "strong_share": mean(q in strong for q in answered),
+        "strong_precision": mean(hit(q, 1, q.oof) for q in strong),
+        "threshold": round(models["threshold"], 4),
+    }
+
+
+def _shipped_scores():
+    """The shipped ranking, as the features were extracted: its match scorer over the rows
+    (their ``stage1`` is the shipped sentence scorer's), else the sentence scorer's."""
+    from briefing.answer.scorer import match_model
+
+    shipped_match, shipped_sentence = match_model(), sentence_model()
+
+    def scores(q: Question) -> np.ndarray:
+        if not len(q.rows):
+            return np.zeros(0)
+        if shipped_match is not None:
+            return shipped_match.probability(q.rows, FEATURES)
+        return shipped_sentence.probability(q.rows, FEATURES)
+
+    return scores
+
+
+def leave_one_domain_out(questions: list[Question], qa_domains: list[str], use_match: bool, out: Path | None):
+    """For each domain: fit every model without it (its off-topic and near-miss sets too), report on
+    it, and with ``out`` write the fold's models to ``out/<domain>/`` (``BRIEFING_ANSWER_MODELS``)."""
+    rows = []
+    for held in qa_domains + [BRIEFINGS]:
+        train = [q for q in questions if held not in domains_of(q.set, qa_domains)]
+        test = [q for q in questions if domains_of(q.set, qa_domains) == {held} and not q.set.startswith("offtopic")]
+        if not test or not train:
+            continue
+        models = fit_models(train, use_match)
+        if held == BRIEFINGS:
+            for name in sorted({q.set for q in test}):
+                rows.append(domain_report(name, [q for q in test if q.set == name], models))
+        else:
+            rows.append(domain_report(held, test, models))
+        if out is not None:
+            write_models(out / held, models, {"left_out": held, "sets": sorted({q.set for q in train})})
+        print(f"leave-one-domain-out: {held} done", file=sys.stderr)
+    return rows
+
+
+def write_models(folder: Path, models: dict, trained_on: dict) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    sentence = replace(models["sentence"], extra={"strong_probability": 1.0, "trained_on": trained_on})
+    files = {SENTENCE_MODEL.name: sentence}
+    if models["matcher"] is not None:
+        files[MATCH_MODEL.name] = replace(
+            models["matcher"], extra={"strong_probability": round(models["strong"], 4), "trained_on": trained_on}
+        )
+    else:
+        files[SENTENCE_MODEL.name] = replace(
+            sentence, extra={"strong_probability": round(models["strong"], 4), "trained_on": trained_on}
+        )
+    files[ABSTENTION_MODEL.name] = replace(
+        models["abstention"], extra={"threshold": round(models["threshold"], 4), "trained_on": trained_on}
+    )
+    for name, model in files.items():
+        (folder / name).write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
+
+
+def markdown_table(rows: list[dict]) -> str:
+    columns = [
+        "domain",
+        "answerable",
+        "unanswerable",
+        "hit@1_cosine_blend",
+        "hit@1_shipped",
+        "hit@1",
+        "hit@3",
+        "abstention",
+        "false_abstention",
+        "hit@1_answered",
+        "strong_share",
+        "strong_precision",
+    ]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = [row[c] if isinstance(row[c], str | int) or row[c] is None else f"{row[c]:.3f}" for c in columns]
+        lines.append("| " + " | ".join("—" if c is None else str(c) for c in cells) + " |")
+    return "\n".join(lines)
+
+
 def _pair(value: str) -> tuple[Path, Path]:
     path, _, index = value.partition(":")
     return Path(path), Path(index)
@@ -431,10 +667,22 @@ def main(argv: list[str] | None = None) -> int:
         help="INDEX built with older sentence vectors: encode its sentences on the fly instead",
     )
     parser.add_argument("--cache", type=Path, help="reuse extracted features from this folder")
+    parser.add_argument(
+        "--qa",
+        type=Path,
+        action="append",
+        default=[],
+        help="a qa-train file (a domain: its sample, its near-miss copy, its questions asked of the next domain); "
+        "with --qa the models are fitted and reported leave-one-domain-out",
+    )
+    parser.add_argument("--qa-cache", type=Path, help="where the qa indexes live (briefing eval --qa's --cache)")
+    parser.add_argument("--lodo-out", type=Path, help="write each leave-one-domain-out fold's models into DIR/<domain>")
     parser.add_argument("--dry-run", action="store_true", help="report only; do not write the model files")
     args = parser.parse_args(argv)
     REENCODE.update(args.encode_sentences)
     os.environ.setdefault("BRIEFING_RERANKER", "on")  # fill the rerank columns (BRIEFING_RERANKER=off: without)
+    if args.qa:
+        return main_domains(args, argv)
     started = time.time()
     questions: list[Question] = []
     for path, index in args.squad:
@@ -484,7 +732,7 @@ def main(argv: list[str] | None = None) -> int:
     scoring = matcher or sentence
     labels = np.array([not q.answerable for q in questions])
     in_sample = _sentence_probabilities(sentence, questions)  # what the shipped scorer gives them
-    abstention = _fit(_question_rows(questions, in_sample), labels, QUESTION_FEATURES, _set_weights(questions))
+    abstention = _fit(_question_rows(questions, in_sample), labels, ABSTENTION_FEATURES, _set_weights(questions))
     strong = _strong_cut(questions)
     trained_on = {
         "sets": sorted({q.set for q in questions}),
@@ -528,6 +776,66 @@ def main(argv: list[str] | None = None) -> int:
                 path.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
             else:
                 path.unlink(missing_ok=True)
+        print(f"wrote the models in {SENTENCE_MODEL.parent}", file=sys.stderr)
+    return 0
+
+
+def _extract(args) -> list[Question]:
+    """Features of every question the arguments name (cached with --cache)."""
+    questions: list[Question] = []
+    qa_cache = args.qa_cache or Path.home() / ".cache" / "briefing" / "qa"
+    for path, index in args.gold:
+        questions += _cached(args.cache, _key(path, index), lambda p=path, i=index: gold_questions(p, i))
+    for path, index in args.offtopic:
+        questions += _cached(
+            args.cache, "offtopic" + _key(path, index), lambda p=path, i=index: offtopic_questions(p, i)
+        )
+    for number, path in enumerate(args.qa):
+        for near_miss in (False, True):
+            dataset, index = qa_index(path, qa_cache, near_miss)
+            index.close()
+            key = f"qa{near_miss}" + _key(path, index.dir)
+            questions += _cached(args.cache, key, lambda p=path, n=near_miss: qa_questions(p, qa_cache, n))
+        other = args.qa[(number + 1) % len(args.qa)]
+        if other != path:
+            _, index = qa_index(other, qa_cache)
+            index.close()
+            key = f"qa-offtopic{path.name}" + _key(other, index.dir)
+            questions += _cached(args.cache, key, lambda p=path, o=other: qa_offtopic(p, o, qa_cache))
+        print(f"{domain_name(path)}: features of {len(questions)} questions so far", file=sys.stderr)
+    return questions
+
+
+def main_domains(args, argv) -> int:
+    """Fit on the qa domains and the gold sets, report leave one domain out, ship the fit on all."""
+    started = time.time()
+    questions = _extract(args)
+    print(f"features of {len(questions)} questions in {time.time() - started:.0f} s", file=sys.stderr)
+    use_match = any(len(q.rows) and np.ptp(q.rows[:, FEATURES.index("match")]) > 0 for q in questions)
+    qa_domains = [domain_name(path) for path in args.qa]
+    rows = leave_one_domain_out(questions, qa_domains, use_match, args.lodo_out)
+    models = fit_models(questions, use_match)
+    trained_on = {
+        "sets": sorted({q.set for q in questions}),
+        "questions": len(questions),
+        "candidates": int(sum(len(q.rows) for q in questions)),
+        "licences": "qa-train: see ../shared/datasets/qa-train/README.md (CC BY-SA 3.0/4.0, Apache-2.0, CC BY 3.0, "
+        "OGL v3.0); State Department texts: public domain",
+        "command": "python scripts/train_answer_models.py " + " ".join(sys.argv[1:] if argv is None else argv),
+    }
+    held_out = []
+    for path, index in args.test:
+        test = _cached(args.cache, _key(path, index), lambda p=path, i=index: gold_questions(p, i))
+        held_out.append(domain_report(f"{path.stem} (held out)", test, models))
+    print(markdown_table(rows + held_out))
+    print(
+        json.dumps(
+            {"leave_one_domain_out": rows, "held_out": held_out, "threshold": models["threshold"]}, default=float
+        ),
+        file=sys.stderr,
+    )
+    if not args.dry_run:
+        write_models(SENTENCE_MODEL.parent, models, trained_on)
         print(f"wrote the models in {SENTENCE_MODEL.parent}", file=sys.stderr)
     return 0
 

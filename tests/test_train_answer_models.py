@@ -52,3 +52,51 @@ def test_large_index_sets_reads_each_index_size(script, tmp_path, monkeypatch):
     assert script.large_index_sets([("three", tmp_path / "index"), ("none", tmp_path / "missing")]) == {"three"}
     monkeypatch.setattr(script, "AnswerParams", lambda: SimpleNamespace(small_index_passages=4))
     assert script.large_index_sets([("three", tmp_path / "index")]) == set()
+
+
+def test_domains_of_a_set_name(script):
+    domains = ["covid-qa", "qed-nq"]
+    assert script.domains_of("covid-qa", domains) == {"covid-qa"}
+    assert script.domains_of("covid-qa:near-miss", domains) == {"covid-qa"}
+    assert script.domains_of("offtopic:covid-qa->qed-nq", domains) == {"covid-qa", "qed-nq"}
+    assert script.domains_of("state_dept", domains) == {script.BRIEFINGS}
+
+
+def _synthetic(script, name: str, answerable: bool, rng, number: int):
+    """A question whose right candidate (answerable) stands out on s_cos and cov_s."""
+    from briefing.answer.features import FEATURES
+
+    rows = rng.normal(0.0, 0.1, size=(6, len(FEATURES)))
+    labels = np.zeros(6, bool)
+    if answerable:
+        rows[2, FEATURES.index("s_cos")] += 1.0
+        rows[2, FEATURES.index("cov_s")] += 1.0
+        labels[2] = True
+    else:
+        rows[:, FEATURES.index("s_cos")] -= 0.5
+    return script.Question(name, f"{name}-{number}", f"{name}-{number}", answerable, rows, labels, 0.0)
+
+
+def test_leave_one_domain_out_never_trains_on_the_domain_it_reports(script, monkeypatch):
+    rng = np.random.default_rng(3)
+    questions = []
+    for name in ("alpha", "beta", "gamma"):
+        questions += [_synthetic(script, name, True, rng, n) for n in range(30)]
+        questions += [_synthetic(script, f"{name}:near-miss", False, rng, n) for n in range(30)]
+    questions += [_synthetic(script, "seed", n < 30, rng, n) for n in range(45)]  # a gold set: both kinds
+    questions += [_synthetic(script, "offtopic:alpha->beta", False, rng, n) for n in range(10)]
+    seen = []
+    fit = script.fit_models
+
+    def recording(train, use_match):
+        seen.append({q.set for q in train})
+        return fit(train, use_match)
+
+    monkeypatch.setattr(script, "fit_models", recording)
+    rows = script.leave_one_domain_out(questions, ["alpha", "beta", "gamma"], False, None)
+    assert [row["domain"] for row in rows] == ["alpha", "beta", "gamma", "seed"]
+    assert not any("alpha" in name for name in seen[0])  # alpha, its near-miss copy, its off-topic questions
+    assert "offtopic:alpha->beta" not in seen[1] and "seed" not in seen[3]
+    for row in rows:
+        assert row["hit@1"] == 1.0 and row["false_abstention"] <= 0.2 and row["abstention"] >= 0.8
+    assert "| domain |" in script.markdown_table(rows)

@@ -151,6 +151,48 @@ def _source(document: Document) -> str:
     return " ".join(filter(None, (document.title, document.date, document.text)))
 
 
+def _chosen(evidence: Evidence, top: int, params: AnswerParams) -> list[Candidate]:
+    """The extracts to show, before the fact check: a timeline, or those worth reading."""
+    if evidence.timeline:
+        return _timeline(evidence, top, params)
+    chosen = _select(
+        _worth_reading(evidence.candidates, params), evidence.documents, top, False, params.duplicate_jaccard
+    )
+    return _actor_first(evidence.question, chosen, evidence.documents)
+
+
+def abstention_reason(
+    evidence: Evidence, *, top: int = 5, threshold: float | None = None, params: AnswerParams | None = None
+) -> str | None:
+    """Why :func:`decide` abstains, or None when it answers: ``no_candidate``; ``model`` (the
+    abstention model's answerability below the global cut); ``offtopic`` (below the per-index cut
+    only, ``Evidence.threshold``); ``unseen_name`` (``Evidence.names_missing``); or the fact
+    check's kind (``fact:count``, ``fact:swap``… :func:`.fact_check.missing_fact`)."""
+    return _decision(evidence, top, threshold, params)[0]
+
+
+def _decision(
+    evidence: Evidence, top: int, threshold: float | None, params: AnswerParams | None
+) -> tuple[str | None, list[Candidate], list[str]]:
+    params = params or evidence.params
+    threshold = evidence.threshold if threshold is None else threshold
+    if not evidence.candidates:
+        return "no_candidate", [], []
+    if threshold > -1.0 and evidence.answerability < threshold:
+        return ("model" if evidence.answerability < params.threshold else "offtopic"), [], []
+    if threshold > -1.0 and evidence.names_missing:
+        return "unseen_name", [], []
+    chosen = _chosen(evidence, top, params)
+    documents = evidence.documents
+    texts = [documents[c.doc_id].text[c.char_start : c.char_end] for c in chosen]
+    if params.fact_check and threshold > -1.0 and not evidence.timeline:
+        sources = [_source(documents[doc_id]) for doc_id in dict.fromkeys(c.doc_id for c in chosen)]
+        kind = missing_fact(evidence.question, texts, _captions(chosen, documents), sources)
+        if kind:
+            return f"fact:{kind}", [], []
+    return None, chosen, texts
+
+
 def decide(
     evidence: Evidence,
     *,
@@ -162,27 +204,15 @@ def decide(
 
     Abstains when the question's answerability (``Evidence.answerability``) is
     below ``threshold`` (default ``Evidence.threshold``: the global cut, calibrated
-    per index; -1 or less never abstains).
+    per index; -1 or less never abstains), and for the reasons of :func:`abstention_reason`.
     Shows only extracts scoring at least ``params.extract_ratio`` of the best one.
     """
     params = params or evidence.params
-    threshold = evidence.threshold if threshold is None else threshold
-    applied, candidates, documents = evidence.filters, evidence.candidates, evidence.documents
+    applied, documents = evidence.filters, evidence.documents
     filters_dict = applied.to_dict() if applied else {}
-    abstention = Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
-    if not candidates or (threshold > -1.0 and (evidence.answerability < threshold or evidence.names_missing)):
-        return abstention
-    if evidence.timeline:
-        chosen = _timeline(evidence, top, params)
-    else:
-        chosen = _select(_worth_reading(candidates, params), documents, top, False, params.duplicate_jaccard)
-        chosen = _actor_first(evidence.question, chosen, documents)
-    texts = [documents[c.doc_id].text[c.char_start : c.char_end] for c in chosen]
-    fact_checked = params.fact_check and threshold > -1.0 and not evidence.timeline
-    if fact_checked:
-        sources = [_source(documents[doc_id]) for doc_id in dict.fromkeys(c.doc_id for c in chosen)]
-        if missing_fact(evidence.question, texts, _captions(chosen, documents), sources):
-            return abstention
+    reason, chosen, texts = _decision(evidence, top, threshold, params)
+    if reason is not None:
+        return Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
     numbers: dict[str, int] = {}
     extracts = []
     for candidate, text in zip(chosen, texts):

@@ -214,6 +214,9 @@ QUESTION_FEATURES = (
     "max_cov_p",
     "top_has_type",
     "unseen",
+    "top_cov_s",
+    "top_bm25",
+    "max_match",
 )
 
 
@@ -257,7 +260,9 @@ def question_row(probabilities: np.ndarray, rows: np.ndarray, unseen: float) -> 
     ``probabilities`` are the sentence scorer's, ``rows`` the candidates' features.
     """
     if len(probabilities) == 0:
-        return np.array([0.0] * (len(QUESTION_FEATURES) - 1) + [unseen], dtype=np.float64)
+        row = np.zeros(len(QUESTION_FEATURES), dtype=np.float64)
+        row[QUESTION_FEATURES.index("unseen")] = unseen
+        return row
     column = {name: i for i, name in enumerate(FEATURES)}
     order = np.argsort(-probabilities)
     best = rows[order[0]]
@@ -272,6 +277,9 @@ def question_row(probabilities: np.ndarray, rows: np.ndarray, unseen: float) -> 
             rows[:, column["cov_p"]].max(),
             best[column["has_type"]],
             unseen,
+            best[column["cov_s"]],
+            best[column["bm25"]],
+            rows[:, column["match"]].max(),
         ],
         dtype=np.float64,
     )

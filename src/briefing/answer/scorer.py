@@ -9,12 +9,17 @@ a question's evidence (:func:`question_features`) into the probability that
 the sources do not answer it.  Each file records its features, standardisation,
 weights, the data it was fitted on and the command that reproduces it
 (``python scripts/train_answer_models.py``).  Nothing is pickled.
+
+``BRIEFING_ANSWER_MODELS=FOLDER`` reads the four JSON files from another folder (one written by
+``scripts/train_answer_models.py --lodo-out``, say: the models of a leave-one-domain-out fold);
+a file missing there falls back to the shipped one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +31,14 @@ SENTENCE_MODEL = MODELS_DIR / "sentence_scorer.json"
 ABSTENTION_MODEL = MODELS_DIR / "abstention.json"
 RERANK_MODEL = MODELS_DIR / "rerank_scorer.json"
 MATCH_MODEL = MODELS_DIR / "match_scorer.json"
+
+
+def _chosen(path: Path) -> Path:
+    """``path``, or the file of the same name in ``BRIEFING_ANSWER_MODELS`` when that folder holds one."""
+    folder = os.environ.get("BRIEFING_ANSWER_MODELS", "").strip()
+    if folder and (Path(folder) / path.name).is_file():
+        return Path(folder) / path.name
+    return path
 
 
 @dataclass(frozen=True)
@@ -84,28 +97,31 @@ def load_model(path: Path) -> LinearModel | None:
 
 @lru_cache(maxsize=1)
 def sentence_model() -> LinearModel | None:
-    return load_model(SENTENCE_MODEL)
+    return load_model(_chosen(SENTENCE_MODEL))
 
 
 @lru_cache(maxsize=1)
 def rerank_model() -> LinearModel | None:
     """The weights of the sentence scorer's and the cross-encoder's scores (:mod:`.sentences`)."""
-    return load_model(RERANK_MODEL)
+    return load_model(_chosen(RERANK_MODEL))
 
 
 @lru_cache(maxsize=1)
 def match_model() -> LinearModel | None:
     """The weights of the sentence scorer's score and the word-by-word match (:mod:`.token_match`)."""
-    return load_model(MATCH_MODEL)
+    return load_model(_chosen(MATCH_MODEL))
 
 
 @lru_cache(maxsize=1)
 def abstention_model() -> LinearModel | None:
-    return load_model(ABSTENTION_MODEL)
+    return load_model(_chosen(ABSTENTION_MODEL))
 
 
 def model_files() -> dict[str, str]:
     """File name -> sha256 of every shipped model (the reranker's weights too), recorded with
     evaluation reports."""
     paths = sorted(MODELS_DIR.glob("*.json")) + sorted(MODELS_DIR.glob("*/*.safetensors"))
-    return {path.relative_to(MODELS_DIR).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
+    return {
+        path.relative_to(MODELS_DIR).as_posix(): hashlib.sha256(_chosen(path).read_bytes()).hexdigest()
+        for path in paths
+    }

@@ -3,6 +3,7 @@
     briefing eval --questions eval/gold/seed.jsonl [--index DIR | --corpus DIR] [--json] [--report DIR]
     briefing eval --questions eval/gold/seed.jsonl --calibrate [--objective f1|youden]
     briefing eval --squad FILE [--baseline dense-sentence|hybrid-sentence|all ...]
+    briefing eval --qa FILE [--qa FILE ...] [--near-miss] [--baseline all]
     briefing eval --beir ../shared/datasets/scifact [--split test] [--mode dense|lexical|hybrid|all]
 
 ``--questions`` and ``--index`` repeat: the n-th gold set is evaluated on the
@@ -29,7 +30,17 @@ from .beir import evaluate_beir, load_beir, prepare_index
 from .cache import cache_root, cached_index, content_hash, folder_files, index_settings
 from .calibration import calibrate
 from .gold import corpus_mismatch, load_gold
-from .report import QUESTION_HEADER, calibration_text, plain_table, question_rows, summary_table, write_report
+from .qa import load_qa, prepare_qa_index
+from .report import (
+    QUESTION_HEADER,
+    calibration_text,
+    plain_table,
+    qa_rows,
+    qa_table,
+    question_rows,
+    summary_table,
+    write_report,
+)
 from .runner import EvalResult, evaluate, evaluate_baseline
 from .squad import load_squad, prepare_squad_index
 
@@ -67,6 +78,34 @@ def add_eval_parser(commands):
         type=Path,
         metavar="FILE",
         help="a SQuAD v2 JSON file: each paragraph one document (indexed once into ~/.cache/briefing/squad/<hash>)",
+    )
+    parser.add_argument(
+        "--qa",
+        type=Path,
+        action="append",
+        metavar="FILE",
+        help="a qa-train file (.jsonl or .jsonl.xz; repeat for several domains): each context one document, "
+        "a sample of its questions asked (indexed once into ~/.cache/briefing/qa/<hash>)",
+    )
+    parser.add_argument(
+        "--near-miss",
+        action="store_true",
+        help="with --qa: also ask each question of its context with the answering sentences cut out (unanswerable)",
+    )
+    parser.add_argument("--qa-limit", type=int, default=120, metavar="N", help="questions drawn per --qa file (120)")
+    parser.add_argument(
+        "--qa-documents",
+        type=int,
+        default=150,
+        metavar="N",
+        help="with --qa: other contexts of the file added as distractors up to N documents (150)",
+    )
+    parser.add_argument(
+        "--qa-chars",
+        type=int,
+        default=150_000,
+        metavar="N",
+        help="with --qa: at most N characters of contexts per file (150,000; long articles give fewer documents)",
     )
     parser.add_argument(
         "--baseline",
@@ -266,6 +305,47 @@ def _run_squad(args) -> int:
     return _output(args, [result], per_question=False)
 
 
+def _run_qa(args) -> int:
+    """Each --qa file (and with --near-miss its near-miss copy) evaluated on its own index; then one
+    table, a row per domain (:func:`.report.qa_table`)."""
+    if args.questions or args.corpus or args.index:
+        raise UsageError("--qa cannot be combined with --questions, --corpus or --index")
+    for path in args.qa:
+        if not path.is_file():
+            raise UsageError(f"qa file {path} not found")
+    _check_threshold(args)
+    embedder = Embedder(args.model) if args.model else Embedder()
+    results = []
+    for path in args.qa:
+        for near_miss in (False, True) if args.near_miss else (False,):
+            dataset = load_qa(
+                path,
+                limit=args.qa_limit,
+                min_documents=args.qa_documents,
+                max_chars=args.qa_chars,
+                near_miss=near_miss,
+            )
+            name = dataset.name + (" near-miss" if near_miss else "")
+            log(
+                f"{name}: {len(dataset.records)} documents, {len(dataset.questions)} questions "
+                f"({dataset.unanswerable} unanswerable)"
+            )
+            index = prepare_qa_index(dataset, embedder=embedder, cache=args.cache, log=log, show_bar=False)
+            try:
+                result = evaluate(
+                    index, dataset.questions, threshold=args.threshold, mode=args.mode or "hybrid", name=name, hit="qa"
+                )
+                if not near_miss:
+                    _add_baselines(result, index, dataset.questions, args, {})
+            finally:
+                index.close()
+            results.append(result)
+    code = _output(args, results, per_question=False, extra={"domains": qa_rows(results)})
+    if not args.json:
+        print(qa_table(results))
+    return code
+
+
 def _check_threshold(args) -> None:
     if args.threshold is not None and not -1.0 <= args.threshold <= 1.0:
         raise UsageError("--threshold must be between -1 and 1")
@@ -281,6 +361,8 @@ def run_eval(args) -> int:
         raise UsageError("--mode all is for --beir; give dense, lexical or hybrid")
     if args.squad:
         return _run_squad(args)
+    if args.qa:
+        return _run_qa(args)
     pairs = _pairs(args)
     _check_threshold(args)
     filters = filters_from_args(args) or None
@@ -320,7 +402,7 @@ def run_eval(args) -> int:
     return _output(args, results)
 
 
-def _output(args, results: list[EvalResult], *, per_question: bool = True) -> int:
+def _output(args, results: list[EvalResult], *, per_question: bool = True, extra: dict | None = None) -> int:
     """Calibration, the markdown report, and the JSON or the terminal tables."""
     scores = {f"{r.name}/{q.id}": q.calibration_score for r in results for q in r.questions}
     labels = {f"{r.name}/{q.id}": not q.answerable for r in results for q in r.questions}
@@ -339,6 +421,7 @@ def _output(args, results: list[EvalResult], *, per_question: bool = True) -> in
             out = results[0].to_dict()
         if args.calibrate:
             out["calibration"] = calibration.to_dict()
+        out.update(extra or {})
         print(json.dumps(out, ensure_ascii=False))
         return 0
     for result in results:

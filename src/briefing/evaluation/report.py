@@ -78,6 +78,68 @@ def models_line(result: EvalResult) -> str:
     return "answer model files: " + ", ".join(f"{m['file']} sha256 {m['sha256'][:16]}…" for m in result.answer_models)
 
 
+def qa_row(result: EvalResult, near_miss: EvalResult | None = None) -> dict:
+    """One domain's figures: hit@1 and hit@3 over answerable questions (an abstention is a miss),
+    hit@1 of the answered ones, abstention on the unanswerable ones (the set's own and, when given,
+    the near-miss copy's), false abstention, the share of answers labelled strong and how often
+    their first extract was right, each baseline's hit@1, and what silenced answerable questions."""
+    answerable = [q for q in result.questions if q.answerable]
+    unanswerable = [q for q in result.questions if not q.answerable]
+    if near_miss is not None:
+        unanswerable += [q for q in near_miss.questions if not q.answerable]
+    answered = [q for q in answerable if not q.abstained]
+    strong = [q for q in answered if q.strength == "strong"]
+
+    def first_right(q) -> bool:
+        return bool(q.extracts) and bool(q.extracts[0]["hit"])
+
+    def share(items, test) -> float | None:
+        return sum(map(test, items)) / len(items) if items else None
+
+    silenced: dict[str, int] = {}
+    for q in answerable:
+        if q.abstained_by:
+            silenced[q.abstained_by] = silenced.get(q.abstained_by, 0) + 1
+    return {
+        "domain": result.name,
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "hit@1": result.metrics["hit@1"].mean if answerable else None,
+        "hit@3": result.metrics["hit@3"].mean if answerable else None,
+        "hit@1_answered": share(answered, first_right),
+        "abstention": share(unanswerable, lambda q: q.abstained),
+        "false_abstention": share(answerable, lambda q: q.abstained),
+        "strong_share": share(answered, lambda q: q.strength == "strong"),
+        "strong_precision": share(strong, first_right),
+        **{f"{b.system}_hit@1": b.metrics["hit@1"].mean for b in result.baselines if answerable},
+        "silenced_by": {key: round(n / len(answerable), 3) for key, n in sorted(silenced.items())},
+    }
+
+
+def qa_rows(results: list[EvalResult]) -> list[dict]:
+    """:func:`qa_row` of each domain; a near-miss result ("<domain> near-miss") joins its domain's row."""
+    near = {r.name.removesuffix(" near-miss"): r for r in results if r.name.endswith(" near-miss")}
+    return [qa_row(r, near.get(r.name)) for r in results if not r.name.endswith(" near-miss")]
+
+
+def qa_table(results: list[EvalResult]) -> str:
+    """The per-domain table of ``briefing eval --qa`` (:func:`qa_rows`)."""
+    rows = qa_rows(results)
+    if not rows:
+        return ""
+    baselines = [key for key in rows[0] if key.endswith("_hit@1") and key != "hit@1"]
+    columns = ["hit@1", "hit@3", "hit@1_answered", "abstention", "false_abstention", "strong_share"]
+    columns += ["strong_precision"] + baselines
+    header = ["domain", "answerable", "unanswerable"] + columns + ["silenced by (share of answerable)"]
+    body = [
+        [row["domain"], str(row["answerable"]), str(row["unanswerable"])]
+        + [_score(row.get(column)) for column in columns]
+        + [", ".join(f"{key} {value:.3f}" for key, value in row["silenced_by"].items()) or "—"]
+        for row in rows
+    ]
+    return plain_table(header, body)
+
+
 def summary_table(result: EvalResult) -> str:
     """The metrics of the system and its baselines as an aligned plain-text table."""
     counts = result.to_dict()["kinds"]

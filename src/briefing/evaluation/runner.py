@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from ..answer import DEFAULT_PARAMS, AnswerParams, applied_filters, decide, gather
+from ..answer.decide import abstention_reason
 from ..answer.retrieve import retrieve
 from ..answer.scorer import model_files
 from .baselines import BASELINE_DENSE_WEIGHT, SentenceBank, baseline_extracts
@@ -47,11 +48,12 @@ from .metrics import (
     verbatim_rate,
     verbatim_share,
 )
+from .qa import qa_hit
 
 RECALL_KS = (1, 3, 5, 10)
 RETRIEVAL_DEPTH = 10
 NO_SCORE = float("-inf")  # the best-extract score of a question without any candidate sentence
-HIT_RULES = ("overlap", "contain")
+HIT_RULES = ("overlap", "contain", "qa")
 RETRIEVAL_METRICS = tuple(f"recall@{k}" for k in RECALL_KS) + ("mrr@10", "ndcg@10")
 
 
@@ -72,6 +74,8 @@ class QuestionResult:
     extracts: list[dict] = field(default_factory=list)  # doc_id, char_start, char_end, score, hit, verbatim
     seconds: float = 0.0
     gold_dates: list[str] = field(default_factory=list)  # change questions: the dates of the gold quotes' documents
+    abstained_by: str | None = None  # why it abstained (answer.decide.abstention_reason)
+    strength: str | None = None  # the evidence label of an answer: strong or partial
 
     @property
     def answerable(self) -> bool:
@@ -97,6 +101,8 @@ class QuestionResult:
             "extracts": self.extracts,
             "seconds": round(self.seconds, 3),
             **({"gold_dates": self.gold_dates} if self.gold_dates else {}),
+            **({"abstained_by": self.abstained_by} if self.abstained_by else {}),
+            **({"strength": self.strength} if self.strength else {}),
         }
 
 
@@ -184,7 +190,8 @@ class EvalResult:
 
 def _answer_at(index, question: str, threshold: float, filters, mode: str, params: AnswerParams = DEFAULT_PARAMS):
     """The bot's answer at ``threshold`` (None when it abstains), the question's answerability
-    (what the threshold is compared with) and True (kept for the report's evidence column).
+    (what the threshold is compared with) and why it abstained (:func:`abstention_reason`: None
+    when it answered).
 
     Retrieval runs once (:func:`briefing.answer.gather`); the decision is then taken at
     ``threshold`` exactly as ``answer()`` takes it.
@@ -193,10 +200,10 @@ def _answer_at(index, question: str, threshold: float, filters, mode: str, param
     if threshold == params.threshold:  # the bot's own cut, calibrated for this index
         threshold = evidence.threshold
     best = evidence.answerability if evidence.candidates else NO_SCORE
-    if best < threshold or (threshold > -1.0 and evidence.names_missing):
-        return None, best, True
-    reply = decide(evidence, threshold=threshold)
-    return (None if reply.abstained else reply), best, True
+    reason = abstention_reason(evidence, threshold=threshold)
+    if reason is not None:
+        return None, best, reason
+    return decide(evidence, threshold=threshold), best, None
 
 
 def extract_row(
@@ -212,7 +219,7 @@ def extract_row(
     hit: str = "overlap",
 ) -> dict:
     """One scored extract: its span, whether it hits a gold quote (by ``hit``) and is verbatim."""
-    rule = quotes_contained if hit == "contain" else quotes_overlapped
+    rule = {"contain": quotes_contained, "qa": qa_hit}.get(hit, quotes_overlapped)
     row = {
         "doc_id": doc_id,
         "char_start": char_start,
@@ -267,10 +274,11 @@ def evaluate_question(
                     "quotes": sorted(covered),
                 }
             )
-    reply, best, evidence = _answer_at(index, gold.question, threshold, filters, mode, params)
+    reply, best, reason = _answer_at(index, gold.question, threshold, filters, mode, params)
     result.best_score = best
-    result.evidence = evidence
     result.abstained = reply is None
+    result.abstained_by = reason
+    result.strength = reply.strength if reply is not None else None
     if gold.kind == "change":
         documents = {doc_id: index.store.document(doc_id) for doc_id in {span.doc_id for span in spans}}
         result.gold_dates = sorted({d.date for d in documents.values() if d is not None and d.date})
@@ -358,7 +366,8 @@ def evaluate(
     ``threshold`` defaults to ``params.threshold``; the result records ``params``.  Quotes
     that occur in no document are reported in ``EvalResult.unlocated()`` and
     left out of recall (a gold-set or corpus problem, not a retrieval one).
-    ``hit`` is ``overlap`` (gold sets) or ``contain`` (SQuAD; see the module docstring).
+    ``hit`` is ``overlap`` (gold sets), ``contain`` (SQuAD; see the module docstring) or ``qa``
+    (qa-train files: :func:`.qa.qa_hit`).
     """
     threshold = params.threshold if threshold is None else threshold
     started = time.perf_counter()
