@@ -245,11 +245,16 @@ def qa_questions(path: Path, cache: Path, near_miss: bool = False) -> list[Quest
     return out
 
 
-def qa_offtopic(asked: Path, of: Path, cache: Path) -> list[Question]:
-    """:data:`QA_OFFTOPIC` questions of one qa domain asked of another's index: none is answered there."""
+def qa_offtopic(asked: Path, of: Path, cache: Path | None) -> list[Question]:
+    """:data:`QA_OFFTOPIC` questions of one qa domain asked of another's index (``of``: its qa file,
+    or an index folder): none is answered there."""
     dataset = load_qa(asked, **QA_SAMPLE)
-    target, index = qa_index(of, cache)
-    name = f"offtopic:{dataset.name}->{target.name}"
+    if of.is_dir():
+        index, target = _load(of), of.name
+    else:
+        sample, index = qa_index(of, cache)
+        target = sample.name
+    name = f"offtopic:{dataset.name}->{target}"
     out = []
     for number, gold in enumerate(dataset.questions[:QA_OFFTOPIC]):
         _, rows = _gather(index, gold.question)
@@ -676,6 +681,9 @@ def main(argv: list[str] | None = None) -> int:
         "with --qa the models are fitted and reported leave-one-domain-out",
     )
     parser.add_argument("--qa-cache", type=Path, help="where the qa indexes live (briefing eval --qa's --cache)")
+    parser.add_argument(
+        "--qa-offtopic", type=_pair, action="append", default=[], help="qa file:INDEX its questions are asked of"
+    )
     parser.add_argument("--lodo-out", type=Path, help="write each leave-one-domain-out fold's models into DIR/<domain>")
     parser.add_argument("--dry-run", action="store_true", help="report only; do not write the model files")
     args = parser.parse_args(argv)
@@ -803,6 +811,9 @@ def _extract(args) -> list[Question]:
             key = f"qa-offtopic{path.name}" + _key(other, index.dir)
             questions += _cached(args.cache, key, lambda p=path, o=other: qa_offtopic(p, o, qa_cache))
         print(f"{domain_name(path)}: features of {len(questions)} questions so far", file=sys.stderr)
+    for path, index in args.qa_offtopic:
+        key = f"qa-offtopic{path.name}" + _key(path, index)
+        questions += _cached(args.cache, key, lambda p=path, i=index: qa_offtopic(p, i, None))
     return questions
 
 

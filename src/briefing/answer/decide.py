@@ -35,9 +35,20 @@ def _tokens(text: str) -> set[str]:
 
 
 def _is_duplicate(a: str, b: str, jaccard: float) -> bool:
+    """Two spans that say the same thing: word sets this alike, and the same numbers.  "The code word
+    for round 1 is periwinkle-1." and "... for round 2 is periwinkle-2." share 9 of 11 words but
+    answer different questions, so both stay.
+
+    >>> _is_duplicate("The code for round 1 is red-1.", "The code for round 2 is red-2.", 0.5)
+    False
+    >>> _is_duplicate("The code for round 1 is red.", "The code for round 1 is red!", 0.8)
+    True
+    """
     first, second = _tokens(a), _tokens(b)
     if not first or not second:
         return a.strip() == b.strip()
+    if {t for t in first if t.isdigit()} != {t for t in second if t.isdigit()}:
+        return False
     return len(first & second) / len(first | second) >= jaccard
 
 
