@@ -469,10 +469,11 @@ BRIEFINGS = "briefings"  # the gold sets' domain (seed, demo, State Dept and the
 
 
 def domains_of(set_name: str, qa_domains: list[str]) -> set[str]:
-    """The domains a set's questions or index come from: the qa domains its name holds
-    ("offtopic:covid-qa->qed-nq" holds two), else the briefings."""
-    found = {name for name in qa_domains if name in set_name}
-    return found or {BRIEFINGS}
+    """The domains a set's questions or index come from: each qa domain its name holds, and the
+    briefings for any other part ("offtopic:covid-qa->qed-nq" holds two qa domains,
+    "offtopic:tydiqa-goldp-en->demo" a qa domain and the briefings, "state_dept" the briefings)."""
+    parts = [part for part in set_name.replace("->", ":").split(":") if part not in {"offtopic", "near-miss"}]
+    return {part if part in qa_domains else BRIEFINGS for part in parts}
 
 
 def _rescored(q: Question, sentence: LinearModel, matcher: LinearModel | None) -> tuple[np.ndarray, np.ndarray]:
@@ -542,6 +543,7 @@ def domain_report(name: str, questions: list[Question], models: dict) -> dict:
         "answerable": len(answerable),
         "unanswerable": len(unanswerable),
         "hit@1_shipped": mean(hit(q, 1, shipped(q)) for q in answerable),
+        "hit@1_sentence_scorer": mean(hit(q, 1, q.stage1) for q in answerable),
         "hit@1": mean(hit(q, 1, q.oof) for q in answerable),
         "hit@3": mean(hit(q, 3, q.oof) for q in answerable),
         "hit@1_cosine_blend": mean(hit(q, 1, _legacy(q)) for q in answerable),
@@ -618,6 +620,7 @@ def markdown_table(rows: list[dict]) -> str:
         "unanswerable",
         "hit@1_cosine_blend",
         "hit@1_shipped",
+        "hit@1_sentence_scorer",
         "hit@1",
         "hit@3",
         "abstention",

@@ -60,6 +60,7 @@ def test_domains_of_a_set_name(script):
     assert script.domains_of("covid-qa:near-miss", domains) == {"covid-qa"}
     assert script.domains_of("offtopic:covid-qa->qed-nq", domains) == {"covid-qa", "qed-nq"}
     assert script.domains_of("state_dept", domains) == {script.BRIEFINGS}
+    assert script.domains_of("offtopic:qed-nq->demo", domains) == {"qed-nq", script.BRIEFINGS}
 
 
 def _synthetic(script, name: str, answerable: bool, rng, number: int):
