@@ -176,9 +176,10 @@ def abstention_reason(
     evidence: Evidence, *, top: int = 5, threshold: float | None = None, params: AnswerParams | None = None
 ) -> str | None:
     """Why :func:`decide` abstains, or None when it answers: ``no_candidate``; ``model`` (the
-    abstention model's answerability below the global cut); ``offtopic`` (below the per-index cut
-    only, ``Evidence.threshold``); ``unseen_name`` (``Evidence.names_missing``); or the fact
-    check's kind (``fact:count``, ``fact:swap``… :func:`.fact_check.missing_fact`)."""
+    abstention model's answerability below the cut in force, ``Evidence.threshold``: the global
+    cut or, lower, the per-index off-topic one, which therefore never silences anything itself);
+    ``unseen_name`` (``Evidence.names_missing``); or the fact check's kind (``fact:count``,
+    ``fact:swap``… :func:`.fact_check.missing_fact`)."""
     return _decision(evidence, top, threshold, params)[0]
 
 
@@ -190,7 +191,7 @@ def _decision(
     if not evidence.candidates:
         return "no_candidate", [], []
     if threshold > -1.0 and evidence.answerability < threshold:
-        return ("model" if evidence.answerability < params.threshold else "offtopic"), [], []
+        return "model", [], []
     if threshold > -1.0 and evidence.names_missing:
         return "unseen_name", [], []
     chosen = _chosen(evidence, top, params)
