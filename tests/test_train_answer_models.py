@@ -89,12 +89,12 @@ def test_leave_one_domain_out_never_trains_on_the_domain_it_reports(script, monk
     seen = []
     fit = script.fit_models
 
-    def recording(train, use_match):
+    def recording(train, use_match, refit_ranking):
         seen.append({q.set for q in train})
-        return fit(train, use_match)
+        return fit(train, use_match, refit_ranking)
 
     monkeypatch.setattr(script, "fit_models", recording)
-    rows = script.leave_one_domain_out(questions, ["alpha", "beta", "gamma"], False, None)
+    rows = script.leave_one_domain_out(questions, ["alpha", "beta", "gamma"], False, None, refit_ranking=True)
     assert [row["domain"] for row in rows] == ["alpha", "beta", "gamma", "seed"]
     assert not any("alpha" in name for name in seen[0])  # alpha, its near-miss copy, its off-topic questions
     assert "offtopic:alpha->beta" not in seen[1] and "seed" not in seen[3]
