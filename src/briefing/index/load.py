@@ -163,7 +163,9 @@ class Index:
         return self.store.lexical_search(match, limit, since=since, until=until, source=source)
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self.embedder.encode([text])[0]
+        # The question side of the model (E5's ``query:``); embedders without one encode both sides alike.
+        encode = getattr(self.embedder, "encode_query", None) or self.embedder.encode
+        return encode([text])[0]
 
     def sentence_vectors(self, passages: Iterable[Passage]) -> dict[int, np.ndarray]:
         """passage_id -> float32 array (n_sentences x dimension), rows in ``passage.sentences``
