@@ -390,8 +390,9 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
       texts say the opposite of a word of the question;
     * ``swap`` (:func:`.word_swaps.swaps_word`): the question copies an extract's words around one
       word and changes that word for another that is not its synonym;
-    * ``figure``: a number the question states (:func:`figures`) is in none of ``sources`` (the
-      extracts' documents: text, title and date; not checked when none are given), or the
+    * ``figure``: a number of three digits or more the question states (:func:`figures`: a year, a
+      sum; a small one is often written out, "season 7" for "the seventh season") is in none of
+      ``sources`` (the retrieved documents: text, title and date; not checked when none are given), or the
       texts count what it counts with another number (:func:`miscounts`).
 
     >>> missing_fact("How much did Turkey pay Russia for the S-400?", ["Turkey bought the S-400."])
@@ -425,7 +426,7 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
         return "opposite"
     if swaps_word(question, texts):
         return "swap"
-    stated = figures(question)
+    stated = {figure for figure in figures(question) if len(figure) >= 3}  # years, sums: not "season 7"
     if stated and sources and not stated <= set().union(*(figures(source) for source in sources)):
         return "figure"
     if miscounts(question, texts):
