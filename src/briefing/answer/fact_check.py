@@ -288,6 +288,7 @@ _NEGATION = re.compile(
 )
 _WORD = re.compile(r"[a-z][a-z-]+")
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+_DESIGNATION = re.compile(r"\b[A-Za-z]+-\d+\b")  # "F-35", "S-400", "COVID-19"
 _NUMBER_VALUES = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 _COUNTED = re.compile(rf"(?<![\w-])(\d{{1,2}}|{'|'.join(_NUMBER_VALUES)})\s+([a-z]+)", re.IGNORECASE)
 
@@ -390,8 +391,9 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
       texts say the opposite of a word of the question;
     * ``swap`` (:func:`.word_swaps.swaps_word`): the question copies an extract's words around one
       word and changes that word for another that is not its synonym;
-    * ``figure``: a number of three digits or more the question states (:func:`figures`: a year, a
-      sum; a small one is often written out, "season 7" for "the seventh season") is in none of
+    * ``figure``: a number of three digits or more, or a designation ("F-35"), the question states
+      (:func:`figures`: a year, a sum; a small one is often written out, "season 7" for "the seventh
+      season") is in none of
       ``sources`` (the retrieved documents: text, title and date; not checked when none are given), or the
       texts count what it counts with another number (:func:`miscounts`).
 
@@ -426,7 +428,10 @@ def missing_fact(question: str, texts: list[str], captions: list[str] = (), sour
         return "opposite"
     if swaps_word(question, texts):
         return "swap"
-    stated = {figure for figure in figures(question) if len(figure) >= 3}  # years, sums: not "season 7"
+    # Years, sums and designations ("F-35", "S-400"): not a small number, often written out ("season 7").
+    stated = {figure for figure in figures(question) if len(figure) >= 3} | figures(
+        " ".join(_DESIGNATION.findall(question))
+    )
     if stated and sources and not stated <= set().union(*(figures(source) for source in sources)):
         return "figure"
     if miscounts(question, texts):
