@@ -9,7 +9,8 @@ import pytest
 from conftest import fake_index
 
 from briefing import phrases
-from briefing.answer import answer
+from briefing.answer import answer, gather
+from briefing.answer.decide import _held_elsewhere, abstention_reason
 from briefing.answer.fact_check import (
     asked_actor,
     counted_words,
@@ -227,6 +228,9 @@ def test_the_opposite_of_what_is_asked(question, texts, opposed):
         ("What does the S-400 threaten?", ["The system threatens NATO."], ["Turkey's S-400 ..."], None),
         ("Which problem asks if three finite graphs are isomorphic?", ["whether two finite graphs are"], [], "figure"),
         ("Which problem asks if two finite graphs are isomorphic?", ["whether two finite graphs are"], [], None),
+        # Small numbers are often written out ("the seventh season"): only years, sums and designations.
+        ("How many episodes are in season 7?", ["It has ten episodes."], ["The seventh season ..."], None),
+        ("Was Turkey expelled from the F-35 programme?", ["Turkey was removed."], ["Turkey's S-400 ..."], "figure"),
         ("What is used in perpendicular computing?", ["processors (used in parallel computing)"], [], "opposite"),
         ("Who was the least influential researcher?", ["Cook was an influential researcher."], [], "opposite"),
         ("What uses a flexible set of rules to act?", ["It uses a fixed set of rules to act."], [], "swap"),
@@ -243,3 +247,23 @@ def test_a_figure_the_question_states_is_looked_for_in_the_extracts_documents(tm
     assert not answer(index, "Who wrote the seminal paper published in 1965?", threshold=0.0).abstained
     reply = answer(index, "Who wrote the seminal paper published in 1974?", threshold=0.0)
     assert reply.abstained and not reply.extracts
+
+
+def test_a_kind_of_fact_held_by_a_sentence_not_shown_is_no_reason_for_silence(tmp_path):
+    """money, negation and count (the kinds that silenced more than 1% of a qa-train domain's answerable
+    questions) look through every candidate of the retrieved passages before silencing."""
+    text = (
+        "Turkey asked to buy F-16 fighter jets from the United States. The request is pending. "
+        "Congress was told the package of forty jets would cost $6 billion."
+    )
+    index = _index(tmp_path, text)
+    evidence = gather(index, "How much would the F-16 fighter jets cost Turkey?")
+    assert _held_elsewhere(evidence, "money")
+    assert abstention_reason(evidence, threshold=0.0, top=1) != "fact:money"
+    bare = _index(
+        tmp_path / "bare", "Turkey asked to buy F-16 fighter jets from the United States. The request is pending."
+    )
+    assert (
+        abstention_reason(gather(bare, "How much would the F-16 fighter jets cost Turkey?"), threshold=0.0)
+        == "fact:money"
+    )
