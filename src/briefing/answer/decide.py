@@ -9,8 +9,8 @@ none of which holds it (:mod:`.fact_check`: an on-topic sentence without the fac
 or when it changes one word of an extract (:mod:`.word_swaps`: "perpendicular" for "parallel").
 Otherwise show the candidates scoring close enough to the best one (no padding),
 near-duplicates dropped (the earliest kept), for "What did X say…" X's own words first, with a
-calibrated evidence label (strong / partial); for "did it change?" questions, one statement per
-document, officials first, oldest first.
+calibrated evidence label (strong / partial); for "did it change?" questions, a timeline of
+on-subject positions, one per date, oldest first (:mod:`.timeline`), labelled by what it shows.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import re
 from dataclasses import replace
 
 from .. import phrases
-from ..corpus.speakers import is_question_label
 from ..records import Answer, Document, Extract, spans_overlap
 from .evidence import Evidence
 from .fact_check import asked_actor, asks_for_words, mentions_actor, missing_fact, speaks
 from .params import AnswerParams
 from .render import render_markdown
 from .sentences import Candidate, final_model
+from .timeline import Subject, build_timeline
 
 _WORD = re.compile(r"\w+")
 
@@ -99,31 +99,6 @@ def _worth_reading(candidates: list[Candidate], params: AnswerParams) -> list[Ca
     return [c for i, c in enumerate(candidates) if i == 0 or c.first_probability >= floor]
 
 
-def _timeline(evidence: Evidence, top: int, params: AnswerParams) -> list[Candidate]:
-    """One statement per document, officials first, from passages on the question's subject."""
-    candidates = evidence.candidates
-    floor = _floor(candidates, params.timeline_ratio)
-    pool = [c for c in candidates if c.first_probability >= floor]
-    officials = [c for c in pool if not is_question_label(c.speaker)]
-    pool = officials or pool
-    best_coverage = max((evidence.coverage.get(c.passage.passage_id, 0.0) for c in pool), default=0.0)
-    on_subject = [
-        c
-        for c in pool
-        if evidence.coverage.get(c.passage.passage_id, 0.0) >= params.timeline_coverage_share * best_coverage
-    ]
-    chosen = _select(
-        on_subject, evidence.documents, max(top, params.timeline_documents), True, params.duplicate_jaccard
-    )
-    if len(chosen) < top:
-        # With few documents, their other statements too.
-        rest = [c for c in pool if c not in chosen]
-        chosen = _select(chosen + rest, evidence.documents, top, False, params.duplicate_jaccard)
-    # Oldest first; within one date, the most relevant statement first.
-    chosen.sort(key=lambda c: (_date_key(c.date), -c.score))
-    return chosen
-
-
 def _actor_first(question: str, chosen: list[Candidate], documents: dict[str, Document]) -> list[Candidate]:
     """For "What did X say…", X's own words first: extracts whose speaker names X (without a speaker,
     whose document's source does), or in which X says something ("Stoltenberg said"); the rest keep
@@ -172,8 +147,18 @@ def decide(
     abstention = Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
     if not candidates or (threshold > -1.0 and (evidence.answerability < threshold or evidence.names_missing)):
         return abstention
+    reason = strength = None
     if evidence.timeline:
-        chosen = _timeline(evidence, top, params)
+        built = build_timeline(
+            evidence.candidates + evidence.subject_candidates,
+            evidence.documents,
+            evidence.subject or Subject.of(evidence.question),
+            max(top, params.timeline_documents),
+            floor=_floor(candidates, params.timeline_ratio),
+        )
+        if not built.chosen:  # no candidate holds the question's subject
+            return abstention
+        chosen, reason, strength = built.chosen, built.reason, built.strength
     else:
         chosen = _select(_worth_reading(candidates, params), documents, top, False, params.duplicate_jaccard)
         chosen = _actor_first(evidence.question, chosen, documents)
@@ -206,13 +191,15 @@ def decide(
                 passage_id=candidate.passage.passage_id,
             )
         )
-    strength = _strength(evidence, evidence.best_score if evidence.timeline else chosen[0].score)
+    # A timeline is strong only when it holds the subject on two dates or more (timeline.py).
+    strength = strength or _strength(evidence, chosen[0].score)
     return Answer(
         question=evidence.question,
         abstained=False,
-        answer=render_markdown(extracts, timeline=evidence.timeline, filters=applied, strength=strength),
+        answer=render_markdown(extracts, timeline=evidence.timeline, filters=applied, strength=strength, reason=reason),
         extracts=tuple(extracts),
         timeline=evidence.timeline,
         filters=filters_dict,
         strength=strength,
+        strength_reason=reason,
     )

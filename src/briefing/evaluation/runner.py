@@ -35,11 +35,13 @@ from ..answer import DEFAULT_PARAMS, AnswerParams, applied_filters, decide, gath
 from ..answer.retrieve import retrieve
 from ..answer.scorer import model_files
 from .baselines import BASELINE_DENSE_WEIGHT, SentenceBank, baseline_extracts
-from .gold import EvidenceLocator, GoldQuestion, Span, quotes_contained, quotes_overlapped
+from .gold import EvidenceLocator, GoldQuestion, Span, on_gold_subject, quotes_contained, quotes_overlapped
 from .metrics import (
     AbstentionScores,
     MetricResult,
+    Timeline,
     abstention_scores,
+    change_metrics,
     coverage_recall_at_k,
     hit_at_k,
     mrr_at_k,
@@ -53,6 +55,7 @@ RETRIEVAL_DEPTH = 10
 NO_SCORE = float("-inf")  # the best-extract score of a question without any candidate sentence
 HIT_RULES = ("overlap", "contain")
 RETRIEVAL_METRICS = tuple(f"recall@{k}" for k in RECALL_KS) + ("mrr@10", "ndcg@10")
+COUNT_METRICS = ("strong_off_subject",)  # reported as a count of questions, not a mean
 
 
 @dataclass
@@ -72,6 +75,8 @@ class QuestionResult:
     extracts: list[dict] = field(default_factory=list)  # doc_id, char_start, char_end, score, hit, verbatim
     seconds: float = 0.0
     gold_dates: list[str] = field(default_factory=list)  # change questions: the dates of the gold quotes' documents
+    subject_terms: list[list[str]] = field(default_factory=list)  # change questions: the gold subject's term groups
+    strength: str | None = None  # the answer's evidence label
 
     @property
     def answerable(self) -> bool:
@@ -97,6 +102,7 @@ class QuestionResult:
             "extracts": self.extracts,
             "seconds": round(self.seconds, 3),
             **({"gold_dates": self.gold_dates} if self.gold_dates else {}),
+            **({"strength": self.strength} if self.strength else {}),
         }
 
 
@@ -131,7 +137,7 @@ class EvalResult:
         A baseline retrieves no passages, so it has no retrieval metrics.
         """
         out = {
-            name: round(result.mean, 4)
+            name: (int(sum(result.per_query.values())) if name in COUNT_METRICS else round(result.mean, 4))
             for name, result in self.metrics.items()
             if name != "verbatim" and (self.retrieval or name not in RETRIEVAL_METRICS)
         }
@@ -271,9 +277,8 @@ def evaluate_question(
     result.best_score = best
     result.evidence = evidence
     result.abstained = reply is None
-    if gold.kind == "change":
-        documents = {doc_id: index.store.document(doc_id) for doc_id in {span.doc_id for span in spans}}
-        result.gold_dates = sorted({d.date for d in documents.values() if d is not None and d.date})
+    result.strength = None if reply is None else reply.strength
+    _change_gold(index, gold, spans, result)
     if not result.abstained:
         for extract in reply.extracts:
             result.extracts.append(
@@ -292,6 +297,19 @@ def evaluate_question(
             )
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _change_gold(index, gold: GoldQuestion, spans: list[Span], result: QuestionResult) -> None:
+    """A change question's gold dates (the evidence's own dates, else its documents') and subject."""
+    if gold.kind != "change":
+        return
+    stated = {e.date for e in gold.evidence if e.date}
+    if stated:
+        result.gold_dates = sorted(stated)
+    else:
+        documents = {doc_id: index.store.document(doc_id) for doc_id in {span.doc_id for span in spans}}
+        result.gold_dates = sorted({d.date for d in documents.values() if d is not None and d.date})
+    result.subject_terms = [list(group) for group in gold.subject_terms]
 
 
 def score(
@@ -330,6 +348,18 @@ def score(
     }
     if timelines:
         metrics["timeline_dates"] = MetricResult("timeline_dates", timelines)
+    changes = {
+        q.id: Timeline(
+            [e["text"] for e in q.extracts],
+            [e.get("date") for e in q.extracts],
+            q.strength,
+            q.subject_terms,
+            q.gold_dates,
+        )
+        for q in questions
+        if q.kind == "change"
+    }
+    metrics.update(change_metrics(changes, on_gold_subject))
     shown = {q.id: float(len(q.extracts)) for q in questions if q.extracts}
     if shown:
         metrics["extracts_per_answer"] = MetricResult("extracts_per_answer", shown)
@@ -412,13 +442,18 @@ def evaluate_baseline(
     vectors = {} if vectors is None else vectors
     locator = EvidenceLocator(index)
     results = []
+    dates: dict[str, str | None] = {}
     for gold in questions:
         began = time.perf_counter()
         spans, unlocated = locator.locate(gold)
         result = QuestionResult(gold.id, gold.kind, gold.question, len(gold.evidence), unlocated)
         if gold.question not in vectors:
             vectors[gold.question] = index.encode_query(gold.question)
+        _change_gold(index, gold, spans, result)
         for item in baseline_extracts(bank, baseline, gold.question, vectors[gold.question], dense_weight=dense_weight):
+            if item["doc_id"] not in dates:
+                document = index.store.document(item["doc_id"])
+                dates[item["doc_id"]] = document.date if document else None
             result.extracts.append(
                 extract_row(
                     gold,
@@ -431,6 +466,7 @@ def evaluate_baseline(
                     item["score"],
                     hit=hit,
                 )
+                | {"date": dates[item["doc_id"]]}
             )
         result.best_score = result.extracts[0]["score"] if result.extracts else NO_SCORE
         result.abstained = False  # a baseline has no threshold: it always answers
