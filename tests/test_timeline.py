@@ -380,3 +380,12 @@ def test_bad_subject_terms_are_refused(tmp_path):
     gold.write_text(json.dumps(line) + "\n", encoding="utf-8")
     with pytest.raises(GoldSetError):
         load_gold(gold)
+
+
+@pytest.mark.parametrize("follow_up", ["Did it change?", "Has that changed since?", "And now?"])
+def test_the_chat_reads_change_follow_ups_with_the_previous_question(follow_up):
+    from briefing.ui.followup import follow_up_context
+
+    context = follow_up_context(follow_up, [(QUESTION, None)])
+    assert context == QUESTION
+    assert follow_up_question(follow_up, context) == f"{QUESTION} {follow_up}"

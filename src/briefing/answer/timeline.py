@@ -68,7 +68,8 @@ ACTOR_WORDS = frozenset(
 QUESTION_WORDS = frozenset("any ever how what whether has have had did does do is are was were case situation".split())
 _TOKEN = re.compile(r"[a-z0-9]+")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
-SUBJECT_SHARE = 0.5  # a statement holds the subject when it holds this share of its IDF weight
+SUBJECT_SHARE = 0.5  # a statement holds the subject when it holds this share of its IDF weight ...
+SUBJECT_WORDS = 3  # ... or this many of its words
 
 # Lead-ins, agenda lines and greetings: what a briefing says before it says anything.
 _LEAD_IN = re.compile(
@@ -185,12 +186,18 @@ class Subject:
         return sum(w for t, w in zip(self.terms, self.weights) if _holds(t, tokens)) / total
 
     def held_by(self, text: str, speaker: str | None = None) -> bool:
-        """Does a statement hold the subject (absolutely: at least ``SUBJECT_SHARE`` of its weight)?"""
+        """Does a statement hold the subject?  Absolutely: at least ``SUBJECT_SHARE`` of its weight,
+        or ``SUBJECT_WORDS`` of its words when the subject is long ("the running total of security
+        assistance to Ukraine since the invasion ..."); a one-word subject must be held."""
         if not self.terms:
             return True
+        tokens = set(_fold(text)) | set(_fold(speaker or ""))
+        held = [_holds(term, tokens) for term in self.terms]
         if len(self.terms) == 1:
-            return self.share(text, speaker) > 0.0
-        return self.share(text, speaker) >= SUBJECT_SHARE
+            return held[0]
+        total = sum(self.weights) or 1.0
+        share = sum(w for w, h in zip(self.weights, held) if h) / total
+        return share >= SUBJECT_SHARE or sum(held) >= SUBJECT_WORDS
 
 
 def is_lead_in(text: str, speaker: str | None = None) -> bool:
