@@ -33,9 +33,9 @@ index = load_index(sys.argv[1])
 out = {}
 for gold in load_gold(sys.argv[2]):
     reply = answer(index, gold.question, top=8)
+    texts = [index.store.document(e.doc_id).text[e.char_start:e.char_end] for e in reply.extracts]
     row = {"texts": [e.text for e in reply.extracts], "dates": [e.date for e in reply.extracts],
-           "strength": reply.strength, "verbatim": [index.store.document(e.doc_id).text[e.char_start:e.char_end] == e.text
-                                                    for e in reply.extracts]}
+           "strength": reply.strength, "verbatim": [t == e.text for t, e in zip(texts, reply.extracts)]}
     if sys.argv[3] == "1":
         again = answer(index, "Did it change?", top=8, context=gold.question)
         row["follow_up"] = not again.abstained
@@ -56,6 +56,10 @@ def run(src: Path, index: Path, questions: Path, follow_ups: bool) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _fmt(value, counted: bool) -> str:
+    return f"{value:g}" if counted else f"{value:.3f}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", required=True, type=Path)
@@ -68,7 +72,10 @@ def main() -> int:
     from briefing.evaluation.metrics import Timeline, change_metrics
 
     gold = {q.id: q for q in load_gold(args.questions)}
-    sides = {name: run(src, args.index, args.questions, args.follow_ups) for name, src in (("before", args.before), ("after", HERE))}
+    sides = {
+        name: run(src, args.index, args.questions, args.follow_ups)
+        for name, src in (("before", args.before), ("after", HERE))
+    }
     rows = {}
     for name, answers in sides.items():
         timelines = {}
@@ -90,8 +97,8 @@ def main() -> int:
     print("|---|---|---|")
     for name in names:
         before, after = rows["before"].get(name, 0), rows["after"][name]
-        fmt = (lambda v: f"{v:.3f}") if isinstance(after, float) and name != "strong_off_subject" else (lambda v: f"{v:g}")
-        print(f"| {name} | {fmt(before)} | {fmt(after)} |")
+        counted = not isinstance(after, float) or name == "strong_off_subject"
+        print(f"| {name} | {_fmt(before, counted)} | {_fmt(after, counted)} |")
     return 0
 
 

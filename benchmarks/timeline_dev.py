@@ -39,7 +39,8 @@ def show(reply, groups) -> tuple[bool, float]:
     print(f"  {'ABSTAINED' if reply.abstained else reply.strength} ({reply.strength_reason})")
     held = [on_gold_subject(e.text, groups) for e in reply.extracts]
     for extract, ok in zip(reply.extracts, held):
-        print(f"   {'+' if ok else '-'} {extract.date or '????'} {extract.speaker or ''} | {' '.join(extract.text.split())[:150]}")
+        text = " ".join(extract.text.split())[:150]
+        print(f"   {'+' if ok else '-'} {extract.date or '????'} {extract.speaker or ''} | {text}")
     return (bool(held) and held[0]), (sum(held) / len(held) if held else 0.0)
 
 
@@ -61,7 +62,8 @@ def main() -> int:
                 again = answer(index, follow_up, top=8, context=question)
                 follow_ups += 1
                 answered_follow_ups += not again.abstained
-                print(f" > {follow_up}: {'abstained' if again.abstained else again.strength}, {len(again.extracts)} statements")
+                label = "abstained" if again.abstained else again.strength
+                print(f" > {follow_up}: {label}, {len(again.extracts)} statements")
     print(f"first on subject {sum(firsts)}/{len(firsts)}; subject precision {sum(precisions) / len(precisions):.3f}")
     if args.follow_ups:
         print(f"follow-ups answered {answered_follow_ups}/{follow_ups}")
