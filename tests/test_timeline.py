@@ -389,3 +389,29 @@ def test_the_chat_reads_change_follow_ups_with_the_previous_question(follow_up):
     context = follow_up_context(follow_up, [(QUESTION, None)])
     assert context == QUESTION
     assert follow_up_question(follow_up, context) == f"{QUESTION} {follow_up}"
+
+
+# --- the real model, on the seed article (real FAISS, real scorer) ------------------------
+
+
+def test_seed_article_abstains_on_a_change_question_about_another_subject(seed_index):
+    """The issue's headline: the S-400 article's "position has not changed" opened the northern
+    Syria timeline, labelled strong. The article never mentions Syria: no timeline at all."""
+    reply = answer(seed_index, "Has the US stance on a Turkish offensive in northern Syria changed?")
+    assert reply.abstained and reply.answer == phrases.NO_ANSWER
+
+
+def test_seed_article_s400_timeline_is_on_subject_and_says_why_it_is_partial(seed_index):
+    reply = answer(seed_index, "Did the US position on Turkey's S-400 purchase change?")
+    assert reply.timeline and not reply.abstained
+    assert all(on_gold_subject(e.text, [["S-400", "S400", "system"]]) for e in reply.extracts[:1])
+    # One document dated "2021" alone: partial, and the caption says no day is given.
+    assert reply.strength == "partial" and reply.strength_reason == "no_day"
+    assert "2021, no day given" in reply.answer
+
+
+def test_seed_article_answers_did_it_change_after_a_question_it_answered(seed_index):
+    first = answer(seed_index, "What did Price say about the S-400?")
+    assert not first.abstained
+    again = answer(seed_index, "Did it change?", context="What did Price say about the S-400?")
+    assert not again.abstained and again.timeline and again.question == "Did it change?"
