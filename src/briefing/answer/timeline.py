@@ -85,7 +85,7 @@ _LEAD_IN = re.compile(
 )
 _GREETING = re.compile(
     r"^\W*(?:[A-Z][A-Z .'’-]+:\s*)?(?:good (?:morning|afternoon|evening)|thank you|thanks|hello|hi\b|welcome|"
-    r"happy to|great to|nice to|okay|ok\b|all right|sure\b)",
+    r"happy to|great to|nice to)",
     re.IGNORECASE,
 )
 # Stance language: what an official says about the subject, not that they met about it.
