@@ -1,7 +1,7 @@
 """Dev check of "did it change?" timelines: the UI's example change questions and a few dev
 questions written for tuning (never the held-out gold set), on one index.
 
-    PYTHONPATH=src python benchmarks/timeline_dev.py --index DIR [--follow-ups]
+    PYTHONPATH=src python benchmarks/timeline_dev.py --index DIR [--first N] [--follow-ups | --follow-up TEXT ...]
 
 Prints each timeline (date, label, speaker, the start of each statement) and, for every question,
 whether its first statement and each statement hold the dev subject terms (groups of alternatives).
@@ -47,25 +47,28 @@ def show(reply, groups) -> tuple[bool, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", required=True, type=Path)
-    parser.add_argument("--follow-ups", action="store_true")
+    parser.add_argument("--follow-ups", action="store_true", help="ask each follow-up of FOLLOW_UPS after each answer")
+    parser.add_argument("--follow-up", action="append", help="ask this follow-up instead (repeatable)")
+    parser.add_argument("--first", type=int, default=len(DEV), help="only the first N questions (3: the UI's)")
     args = parser.parse_args()
+    follow_ups_asked = args.follow_up or (FOLLOW_UPS if args.follow_ups else [])
     index = load_index(args.index)
     firsts, precisions, answered_follow_ups, follow_ups = [], [], 0, 0
-    for question, groups in DEV:
+    for question, groups in DEV[: args.first]:
         print(question)
         reply = answer(index, question, top=8)
         first, precision = show(reply, groups)
         firsts.append(first)
         precisions.append(precision)
-        if args.follow_ups and not reply.abstained:
-            for follow_up in FOLLOW_UPS:
+        if follow_ups_asked and not reply.abstained:
+            for follow_up in follow_ups_asked:
                 again = answer(index, follow_up, top=8, context=question)
                 follow_ups += 1
                 answered_follow_ups += not again.abstained
                 label = "abstained" if again.abstained else again.strength
                 print(f" > {follow_up}: {label}, {len(again.extracts)} statements")
     print(f"first on subject {sum(firsts)}/{len(firsts)}; subject precision {sum(precisions) / len(precisions):.3f}")
-    if args.follow_ups:
+    if follow_ups_asked:
         print(f"follow-ups answered {answered_follow_ups}/{follow_ups}")
     return 0
 
