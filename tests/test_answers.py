@@ -93,7 +93,8 @@ def test_json_contract_and_verbatim_offsets(seed_index_dir):
 
 def test_answer_text_is_only_extracts_and_fixed_phrases(seed_index):
     fixed = [phrases.TIMELINE_HEADER, phrases.NO_ANSWER, phrases.DATE_UNKNOWN, phrases.SOURCE_UNKNOWN]
-    fixed += list(phrases.STRENGTH.values())
+    fixed += list(phrases.STRENGTH.values()) + list(phrases.TIMELINE_STRENGTH.values())
+    fixed.append(phrases.NO_DAY.format(date=""))  # "2021, no day given": the date is replaced first
     for question in QUESTIONS:
         reply = answer(seed_index, question)
         rest = reply.answer.replace("\\", "")

@@ -6,7 +6,9 @@ question, then its verbatim extracts grouped per document, each quote followed b
 the number of its source; then the numbered sources (title, date, source, URL,
 file) with where every quote lies (speaker, characters a–b, page for PDFs).
 Sources are numbered once for the whole brief, in order of first quotation, so a
-document quoted in two answers keeps one number.  Nothing is summarised or
+document quoted in two answers keeps one number.  In a timeline ("did it change?"), the words of
+each quote that are new relative to the statement before it are highlighted (``<mark>`` in
+Markdown, a highlighted run in Word): formatting only, the quote stays verbatim.  Nothing is summarised or
 reworded; an abstention is the fixed message ``phrases.NO_ANSWER``.
 
 >>> text = brief_markdown([reply_a, reply_b])  # doctest: +SKIP
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import phrases
+from .answer.timeline import shift_spans
 from .errors import UsageError
 from .records import Answer, Extract
 
@@ -86,7 +89,7 @@ def _headers(reply: Answer) -> list[str]:
     lines = []
     strength = getattr(reply, "strength", None)  # the evidence label, where the answer package gives one
     if strength and hasattr(phrases, "strength_phrase"):
-        lines.append(phrases.strength_phrase(strength))
+        lines.append(phrases.strength_phrase(strength, getattr(reply, "strength_reason", None)))
     if reply.filters:
         lines.append(
             phrases.filter_phrase(reply.filters.get("since"), reply.filters.get("until"), reply.filters.get("source"))
@@ -98,7 +101,7 @@ def _headers(reply: Answer) -> list[str]:
 
 def _caption(extract: Extract, number: int) -> str:
     """``[n] title · date · source``: the document line above its quotes."""
-    parts = [extract.title or phrases.UNTITLED, extract.date or phrases.DATE_UNKNOWN]
+    parts = [extract.title or phrases.UNTITLED, phrases.date_label(extract.date)]
     parts.append(extract.source or phrases.SOURCE_UNKNOWN)
     return f"[{number}] " + " · ".join(parts)
 
@@ -117,7 +120,7 @@ def _source_lines(source: Source) -> tuple[str, list[str]]:
     first = source.first
     parts = [
         first.title or phrases.UNTITLED,
-        first.date or phrases.DATE_UNKNOWN,
+        phrases.date_label(first.date),
         first.source or phrases.SOURCE_UNKNOWN,
     ]
     if first.url:
@@ -149,9 +152,31 @@ def _escape_marker(match: re.Match) -> str:
     return f"{match.group(1)}{match.group(3)}\\{match.group(4)}"
 
 
-def _md_quote(text: str) -> list[str]:
-    """A verbatim extract as a Markdown block quote, paragraph breaks kept."""
-    return [f"> {line}".rstrip() for line in _md(text.strip()).split("\n")]
+def _md_quote(text: str, marks: Sequence[tuple[int, int]] = ()) -> list[str]:
+    """A verbatim extract as a Markdown block quote, paragraph breaks kept, the spans ``marks``
+    (character offsets into ``text``) inside ``<mark>`` (one per line they cross)."""
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    pieces, last = [], 0
+    for start, end in marks:
+        start, end = max(start - lead, last), min(end - lead, len(text))
+        if start >= end:
+            continue
+        pieces.append(_INLINE.sub(r"\\\1", text[last:start]))
+        inner = (_INLINE.sub(r"\\\1", part) for part in text[start:end].split("\n"))
+        pieces.append("\n".join(f"<mark>{part}</mark>" if part.strip() else part for part in inner))
+        last = end
+    pieces.append(_INLINE.sub(r"\\\1", text[last:]))
+    escaped = "\n".join(_LINE_START.sub(_escape_marker, line) for line in "".join(pieces).split("\n"))
+    return [f"> {line}".rstrip() for line in escaped.split("\n")]
+
+
+def _marks(reply: Answer, extract: Extract) -> list[tuple[int, int]]:
+    """Spans of ``extract`` holding words new relative to the previous statement of a timeline."""
+    if not reply.timeline:
+        return []
+    position = reply.extracts.index(extract)
+    return shift_spans(extract.text, reply.extracts[position - 1].text) if position else []
 
 
 def brief_markdown(answers: Sequence[Answer], *, exported: str | None = None) -> str:
@@ -168,7 +193,7 @@ def brief_markdown(answers: Sequence[Answer], *, exported: str | None = None) ->
             number = sources[group[0].doc_id].number
             out += [f"**{_md(_caption(group[0], number))}**", ""]
             for extract in group:
-                out += _md_quote(extract.text)
+                out += _md_quote(extract.text, _marks(reply, extract))
                 out += [">", f"> — [{number}] {_md(_where(extract))}", ""]
     if sources:
         out += [f"## {SOURCES}", ""]
@@ -205,7 +230,7 @@ def brief_docx(answers: Sequence[Answer], *, exported: str | None = None) -> byt
             word.add_paragraph().add_run(_caption(group[0], number)).bold = True
             for extract in group:
                 quote = word.add_paragraph(style="Quote")
-                quote.add_run(extract.text.strip())
+                _docx_quote(quote, extract.text, _marks(reply, extract))
                 note = word.add_paragraph(f"— [{number}] {_where(extract)}")
                 note.paragraph_format.left_indent = Pt(36)
     if sources:
@@ -218,6 +243,25 @@ def brief_docx(answers: Sequence[Answer], *, exported: str | None = None) -> byt
     buffer = io.BytesIO()
     word.save(buffer)
     return buffer.getvalue()
+
+
+def _docx_quote(paragraph, text: str, marks: Sequence[tuple[int, int]]) -> None:
+    """The verbatim quote as runs of ``paragraph``, the spans ``marks`` highlighted."""
+    from docx.enum.text import WD_COLOR_INDEX
+
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    last = 0
+    for start, end in marks:
+        start, end = max(start - lead, last), min(end - lead, len(text))
+        if start >= end:
+            continue
+        if start > last:
+            paragraph.add_run(text[last:start])
+        paragraph.add_run(text[start:end]).font.highlight_color = WD_COLOR_INDEX.YELLOW
+        last = end
+    if last < len(text) or not text:
+        paragraph.add_run(text[last:])
 
 
 def write_brief(answers: Sequence[Answer], path: Path, *, fmt: str | None = None) -> Path:

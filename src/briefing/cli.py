@@ -191,7 +191,13 @@ def _plain_text(reply) -> str:
     from .answer.retrieve import Filters
 
     filters = Filters(**reply.filters) if reply.filters else None
-    return render_text(list(reply.extracts), timeline=reply.timeline, filters=filters, strength=reply.strength)
+    return render_text(
+        list(reply.extracts),
+        timeline=reply.timeline,
+        filters=filters,
+        strength=reply.strength,
+        reason=reply.strength_reason,
+    )
 
 
 def _run_serve(args) -> int:

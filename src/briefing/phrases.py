@@ -4,6 +4,7 @@ NO_ANSWER = "No passage in the sources answers this question."
 TIMELINE_HEADER = "Statements in date order:"
 FILTER_HEADER = "Sources limited to {what}."
 DATE_UNKNOWN = "date unknown"
+NO_DAY = "{date}, no day given"  # a document dated by its year or month only: "2021, no day given"
 SOURCE_UNKNOWN = "source unknown"
 UNTITLED = "untitled"
 
@@ -28,6 +29,29 @@ STRENGTH = {
 }
 
 
-def strength_phrase(strength: str) -> str:
-    """The fixed label for how strong the evidence is ("strong" or "partial")."""
+# A timeline's label says what it shows (answer/timeline.py): strong only on subject on two dates or more.
+TIMELINE_STRENGTH = {
+    "strong": "Evidence: strong — every statement names the question's subject, on two dates or more.",
+    "one_date": "Evidence: partial — the sources name this subject on one date only, which cannot show a change.",
+    "no_day": "Evidence: partial — the statements on this subject give no full date, so their order is uncertain.",
+    "no_subject": (
+        "Evidence: partial — the question names no subject besides the change it asks about; "
+        "check that these statements are about what you mean."
+    ),
+}
+
+
+def strength_phrase(strength: str, reason: str | None = None) -> str:
+    """The fixed label for how strong the evidence is ("strong" or "partial"); a timeline's
+    ``reason`` (a key of :data:`TIMELINE_STRENGTH`) gives its own label."""
+    if reason in TIMELINE_STRENGTH:
+        return TIMELINE_STRENGTH[reason]
     return STRENGTH[strength]
+
+
+def date_label(date: str | None) -> str:
+    """A document's date as a caption shows it: the day; a year or month alone marked as such
+    ("2021, no day given"); "date unknown" without one."""
+    if not date:
+        return DATE_UNKNOWN
+    return date if len(date) == 10 else NO_DAY.format(date=date)

@@ -128,6 +128,7 @@ class Answer(_Record):
     timeline: bool = False
     filters: dict[str, str] = field(default_factory=dict)
     strength: str | None = None  # "strong" or "partial" evidence (phrases.STRENGTH); None when abstaining
+    strength_reason: str | None = None  # a timeline's: a key of phrases.TIMELINE_STRENGTH
 
     def to_json_dict(self) -> dict[str, Any]:
         """The ``briefing ask --json`` shape."""
@@ -156,6 +157,8 @@ class Answer(_Record):
         }
         if self.strength:
             out["strength"] = self.strength
+        if self.strength_reason:
+            out["strength_reason"] = self.strength_reason
         if self.timeline:
             out["timeline"] = True
         if self.filters:

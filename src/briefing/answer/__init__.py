@@ -26,6 +26,8 @@ in ``params.py``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..index.load import Index
 from ..records import Answer
 from .decide import decide
@@ -33,6 +35,7 @@ from .evidence import Evidence, applied_filters, coverage, gather
 from .params import DEFAULT_PARAMS, AnswerParams
 from .render import render_markdown
 from .retrieve import Filters
+from .timeline import follow_up_question
 
 DEFAULT_THRESHOLD = DEFAULT_PARAMS.threshold
 
@@ -68,11 +71,18 @@ def answer(
     answerability (1 - the abstention model's probability) is below it.
     ``context`` is the previous question of a conversation: it is added to the
     retrieval query (never to the answer) so a follow-up such as "and what did
-    Turkey say?" keeps its subject.  ``filters`` restrict documents by date and
+    Turkey say?" keeps its subject; a change follow-up that names no subject of its own ("Did it
+    change?", "And now?") is answered as a timeline on the previous questions' subject
+    (:func:`.timeline.follow_up_question`).  ``filters`` restrict documents by date and
     source; without explicit dates, one date range stated in the question applies.
     ``threshold`` of -1 or less turns abstention off (used to calibrate it).
 
     >>> answer(load_index("index"), "Did the US position change?").extracts[0].text  # doctest: +SKIP
     """
+    merged = follow_up_question(question, context)
+    if merged is not None:
+        # "Did it change?" names no subject: answer it on the previous questions' subject.
+        evidence = gather(index, merged, filters=filters, mode=mode, params=params, timeline=True)
+        return replace(decide(evidence, top=top, threshold=threshold), question=question)
     evidence = gather(index, question, filters=filters, context=context, mode=mode, params=params)
     return decide(evidence, top=top, threshold=threshold)

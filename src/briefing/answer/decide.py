@@ -9,8 +9,8 @@ none of which holds it (:mod:`.fact_check`: an on-topic sentence without the fac
 or when it changes one word of an extract (:mod:`.word_swaps`: "perpendicular" for "parallel").
 Otherwise show the candidates scoring close enough to the best one (no padding),
 near-duplicates dropped (the earliest kept), for "What did X say…" X's own words first, with a
-calibrated evidence label (strong / partial); for "did it change?" questions, one statement per
-document, officials first, oldest first.
+calibrated evidence label (strong / partial); for "did it change?" questions, a timeline of
+on-subject positions, one per date, oldest first (:mod:`.timeline`), labelled by what it shows.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import re
 from dataclasses import replace
 
 from .. import phrases
-from ..corpus.speakers import is_question_label
 from ..records import Answer, Document, Extract, spans_overlap
 from .evidence import Evidence
 from .fact_check import asked_actor, asks_for_words, mentions_actor, missing_fact, speaks
 from .params import AnswerParams
 from .render import render_markdown
 from .sentences import Candidate, final_model
+from .timeline import Subject, build_timeline
 
 _WORD = re.compile(r"\w+")
 
@@ -110,31 +110,6 @@ def _worth_reading(candidates: list[Candidate], params: AnswerParams) -> list[Ca
     return [c for i, c in enumerate(candidates) if i == 0 or c.first_probability >= floor]
 
 
-def _timeline(evidence: Evidence, top: int, params: AnswerParams) -> list[Candidate]:
-    """One statement per document, officials first, from passages on the question's subject."""
-    candidates = evidence.candidates
-    floor = _floor(candidates, params.timeline_ratio)
-    pool = [c for c in candidates if c.first_probability >= floor]
-    officials = [c for c in pool if not is_question_label(c.speaker)]
-    pool = officials or pool
-    best_coverage = max((evidence.coverage.get(c.passage.passage_id, 0.0) for c in pool), default=0.0)
-    on_subject = [
-        c
-        for c in pool
-        if evidence.coverage.get(c.passage.passage_id, 0.0) >= params.timeline_coverage_share * best_coverage
-    ]
-    chosen = _select(
-        on_subject, evidence.documents, max(top, params.timeline_documents), True, params.duplicate_jaccard
-    )
-    if len(chosen) < top:
-        # With few documents, their other statements too.
-        rest = [c for c in pool if c not in chosen]
-        chosen = _select(chosen + rest, evidence.documents, top, False, params.duplicate_jaccard)
-    # Oldest first; within one date, the most relevant statement first.
-    chosen.sort(key=lambda c: (_date_key(c.date), -c.score))
-    return chosen
-
-
 def _actor_first(question: str, chosen: list[Candidate], documents: dict[str, Document]) -> list[Candidate]:
     """For "What did X say…", X's own words first: extracts whose speaker names X (without a speaker,
     whose document's source does), or in which X says something ("Stoltenberg said"); the rest keep
@@ -177,14 +152,23 @@ def _held_elsewhere(evidence: Evidence, kind: str) -> bool:
     return missing_fact(evidence.question, texts) != kind
 
 
-def _chosen(evidence: Evidence, top: int, params: AnswerParams) -> list[Candidate]:
-    """The extracts to show, before the fact check: a timeline, or those worth reading."""
+def _chosen(evidence: Evidence, top: int, params: AnswerParams) -> tuple[list[Candidate], str | None, str | None]:
+    """The extracts to show, before the fact check, with a timeline's own strength label and the
+    fixed phrase that says why (:mod:`.timeline`; None for other questions): a timeline on the
+    question's subject (empty when no candidate holds it), or the candidates worth reading."""
     if evidence.timeline:
-        return _timeline(evidence, top, params)
+        built = build_timeline(
+            evidence.candidates + evidence.subject_candidates,
+            evidence.documents,
+            evidence.subject or Subject.of(evidence.question),
+            max(top, params.timeline_documents),
+            floor=_floor(evidence.candidates, params.timeline_ratio),
+        )
+        return built.chosen, built.strength, built.reason
     chosen = _select(
         _worth_reading(evidence.candidates, params), evidence.documents, top, False, params.duplicate_jaccard
     )
-    return _actor_first(evidence.question, chosen, evidence.documents)
+    return _actor_first(evidence.question, chosen, evidence.documents), None, None
 
 
 def abstention_reason(
@@ -193,23 +177,25 @@ def abstention_reason(
     """Why :func:`decide` abstains, or None when it answers: ``no_candidate``; ``model`` (the
     abstention model's answerability below the cut in force, ``Evidence.threshold``: the global
     cut or, lower, the per-index off-topic one, which therefore never silences anything itself);
-    ``unseen_name`` (``Evidence.names_missing``); or the fact check's kind (``fact:count``,
+    ``unseen_name`` (``Evidence.names_missing``); ``off_subject`` (a timeline none of whose
+    candidates holds the question's subject); or the fact check's kind (``fact:count``,
     ``fact:swap``… :func:`.fact_check.missing_fact`)."""
     return _decision(evidence, top, threshold, params)[0]
 
 
-def _decision(
-    evidence: Evidence, top: int, threshold: float | None, params: AnswerParams | None
-) -> tuple[str | None, list[Candidate], list[str]]:
+def _decision(evidence: Evidence, top: int, threshold: float | None, params: AnswerParams | None):
+    """(why it abstains or None, the chosen candidates, their texts, a timeline's strength, why)."""
     params = params or evidence.params
     threshold = evidence.threshold if threshold is None else threshold
     if not evidence.candidates:
-        return "no_candidate", [], []
+        return "no_candidate", [], [], None, None
     if threshold > -1.0 and evidence.answerability < threshold:
-        return "model", [], []
+        return "model", [], [], None, None
     if threshold > -1.0 and evidence.names_missing:
-        return "unseen_name", [], []
-    chosen = _chosen(evidence, top, params)
+        return "unseen_name", [], [], None, None
+    chosen, strength, why = _chosen(evidence, top, params)
+    if not chosen:
+        return "off_subject", [], [], None, None
     documents = evidence.documents
     texts = [documents[c.doc_id].text[c.char_start : c.char_end] for c in chosen]
     if params.fact_check and threshold > -1.0 and not evidence.timeline:
@@ -218,8 +204,8 @@ def _decision(
         if kind in _KIND_OF_FACT and _held_elsewhere(evidence, kind):
             kind = None
         if kind:
-            return f"fact:{kind}", [], []
-    return None, chosen, texts
+            return f"fact:{kind}", [], [], None, None
+    return None, chosen, texts, strength, why
 
 
 def decide(
@@ -239,7 +225,7 @@ def decide(
     params = params or evidence.params
     applied, documents = evidence.filters, evidence.documents
     filters_dict = applied.to_dict() if applied else {}
-    reason, chosen, texts = _decision(evidence, top, threshold, params)
+    reason, chosen, texts, strength, why = _decision(evidence, top, threshold, params)
     if reason is not None:
         return Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
     numbers: dict[str, int] = {}
@@ -265,13 +251,15 @@ def decide(
                 passage_id=candidate.passage.passage_id,
             )
         )
-    strength = _strength(evidence, evidence.best_score if evidence.timeline else chosen[0].score)
+    # A timeline is strong only when it holds the subject on two dates or more (timeline.py).
+    strength = strength or _strength(evidence, chosen[0].score)
     return Answer(
         question=evidence.question,
         abstained=False,
-        answer=render_markdown(extracts, timeline=evidence.timeline, filters=applied, strength=strength),
+        answer=render_markdown(extracts, timeline=evidence.timeline, filters=applied, strength=strength, reason=why),
         extracts=tuple(extracts),
         timeline=evidence.timeline,
         filters=filters_dict,
         strength=strength,
+        strength_reason=why,
     )

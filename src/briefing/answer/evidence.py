@@ -8,7 +8,7 @@ measures how much of the question's key terms each passage covers (IDF-weighted)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from .question import answer_type, date_filter, is_change_question
 from .retrieve import Filters, retrieve
 from .scorer import abstention_model
 from .sentences import Candidate, candidates
+from .timeline import Subject
 
 
 def coverage(index: Index, query: str, passage_ids: list[int]) -> dict[int, float]:
@@ -63,6 +64,10 @@ class Evidence:
     offtopic: float = 0.0  # mean answerability of off-topic questions on this index (calibration.py)
     unseen_names: tuple[str, ...] = ()  # names of the question no passage holds (features.unseen_names)
     index_passages: int = 0
+    subject: Subject | None = None  # timelines only: the question's subject (timeline.py)
+    # timelines only: candidates from the passages a search for the subject alone found besides
+    # the question's own (they widen the period a timeline covers; abstention never reads them)
+    subject_candidates: list[Candidate] = field(default_factory=list)
 
     @property
     def names_missing(self) -> bool:
@@ -119,12 +124,14 @@ def gather(
     context: str | None = None,
     mode: str = "hybrid",
     params: AnswerParams = DEFAULT_PARAMS,
+    timeline: bool | None = None,
 ) -> Evidence:
     """Retrieve and score candidate sentences for ``question`` (no decision yet).
 
-    Raises BadInputError for an empty question.
+    ``timeline`` answers it as a "did it change?" question or not; by default
+    ``question.is_change_question`` decides.  Raises BadInputError for an empty question.
     """
-    evidence = _gather(index, question, filters=filters, context=context, mode=mode, params=params)
+    evidence = _gather(index, question, filters=filters, context=context, mode=mode, params=params, timeline=timeline)
     if params.offtopic_factor > 0:
         level = offtopic_level(index, lambda text: _gather(index, text, params=params).answerability)
         evidence = replace(evidence, offtopic=level)
@@ -139,12 +146,13 @@ def _gather(
     context: str | None = None,
     mode: str = "hybrid",
     params: AnswerParams = DEFAULT_PARAMS,
+    timeline: bool | None = None,
 ) -> Evidence:
     question = question.strip()
     if not question:
         raise BadInputError("the question is empty.")
     applied = applied_filters(question, filters, index.dated)
-    timeline = is_change_question(question)
+    timeline = is_change_question(question) if timeline is None else timeline
     query = f"{context.strip()} {question}" if context else question
     question_vector = index.encode_query(query)
     depth = params.timeline_passages if timeline else params.passages_to_read
@@ -160,6 +168,13 @@ def _gather(
     )
     documents = {doc_id: index.store.document(doc_id) for doc_id in {hit.doc_id for hit in hits}}
     scored = candidates(index, question_vector, hits, documents, params, question=question)
+    subject, widened = None, []
+    if timeline:
+        subject = Subject.of(question, index.document_frequency, index.manifest.passages)
+        if subject:
+            widened = _subject_candidates(
+                index, question, question_vector, subject, hits, documents, applied, mode, params
+            )
     return Evidence(
         question=question,
         query=query,
@@ -174,4 +189,45 @@ def _gather(
         unseen=unseen_share(question, index.document_frequency),
         unseen_names=unseen_names(question, index.document_frequency, index.has_close_word),
         index_passages=index.manifest.passages,
+        subject=subject,
+        subject_candidates=widened,
     )
+
+
+def _subject_candidates(
+    index: Index,
+    question: str,
+    question_vector: np.ndarray,
+    subject: Subject,
+    hits,
+    documents: dict[str, Document],
+    applied: Filters | None,
+    mode: str,
+    params: AnswerParams,
+) -> list[Candidate]:
+    """Candidates from the passages a search for the subject's words alone finds besides ``hits``
+    (the question's change words pull in any passage saying "our position has not changed"; the
+    subject alone finds the other dates it was spoken of).  Scored against the question by the
+    sentence scorer alone (no second stage); ``documents`` gains their documents."""
+    text = " ".join(subject.terms)
+    found = retrieve(
+        index,
+        text,
+        k=params.timeline_passages,
+        filters=applied,
+        mode=mode,
+        query_vector=index.encode_query(text),
+        dense_weight=params.dense_weight,
+        candidates=params.candidates,
+    )
+    known = {hit.passage_id for hit in hits}
+    fresh = [
+        replace(hit, rank=len(hits) + n) for n, hit in enumerate((h for h in found if h.passage_id not in known), 1)
+    ]
+    if not fresh:
+        return []
+    for hit in fresh:
+        if hit.doc_id not in documents:
+            documents[hit.doc_id] = index.store.document(hit.doc_id)
+    quick = replace(params, rerank_top=0, match_top=0)
+    return candidates(index, question_vector, fresh, documents, quick, question=question)

@@ -40,14 +40,14 @@ def shows_timeline(extracts: list[Extract], timeline: bool) -> bool:
 def _caption(extract: Extract, escape) -> str:
     parts = [
         escape(extract.title or phrases.UNTITLED),
-        extract.date or phrases.DATE_UNKNOWN,
+        phrases.date_label(extract.date),
         escape(extract.source or phrases.SOURCE_UNKNOWN),
         escape(extract.doc_id),  # the path, plus #record for a collection record
     ]
     return f"[{extract.citation}] " + " — ".join(parts)
 
 
-def _render(extracts, *, timeline, filters, strength, markdown: bool) -> str:
+def _render(extracts, *, timeline, filters, strength, markdown: bool, reason: str | None = None) -> str:
     if not extracts:
         return phrases.NO_ANSWER
     escape = _escape_markdown if markdown else _plain
@@ -55,7 +55,7 @@ def _render(extracts, *, timeline, filters, strength, markdown: bool) -> str:
     if filters:
         lines += [phrases.filter_phrase(filters.since, filters.until, filters.source), ""]
     if strength:
-        lines += [phrases.strength_phrase(strength), ""]
+        lines += [phrases.strength_phrase(strength, reason), ""]
     if shows_timeline(extracts, timeline):
         lines += [phrases.TIMELINE_HEADER, ""]
     for group in _by_document(extracts).values():
@@ -79,15 +79,26 @@ def _render(extracts, *, timeline, filters, strength, markdown: bool) -> str:
 
 
 def render_markdown(
-    extracts: list[Extract], *, timeline: bool, filters: Filters | None, strength: str | None = None
+    extracts: list[Extract],
+    *,
+    timeline: bool,
+    filters: Filters | None,
+    strength: str | None = None,
+    reason: str | None = None,
 ) -> str:
-    """The answer as markdown: the evidence label, filter and timeline phrases, then per
-    document a caption ``[n] title — date — source — document id`` with its quoted extracts beneath."""
-    return _render(extracts, timeline=timeline, filters=filters, strength=strength, markdown=True)
+    """The answer as markdown: the evidence label (a timeline's ``reason`` picks its own), filter
+    and timeline phrases, then per document a caption ``[n] title — date — source — document id``
+    with its quoted extracts beneath."""
+    return _render(extracts, timeline=timeline, filters=filters, strength=strength, markdown=True, reason=reason)
 
 
 def render_text(
-    extracts: list[Extract], *, timeline: bool, filters: Filters | None, strength: str | None = None
+    extracts: list[Extract],
+    *,
+    timeline: bool,
+    filters: Filters | None,
+    strength: str | None = None,
+    reason: str | None = None,
 ) -> str:
     """The same answer as plain text (no markdown escapes), for the terminal."""
-    return _render(extracts, timeline=timeline, filters=filters, strength=strength, markdown=False)
+    return _render(extracts, timeline=timeline, filters=filters, strength=strength, markdown=False, reason=reason)

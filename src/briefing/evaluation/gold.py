@@ -6,7 +6,10 @@ A gold set is a ``.jsonl`` file, one question a line::
      "evidence": [{"path": "a.md", "doc_id": "a.md", "quote": "verbatim words"}]}
 
 ``kind`` is ``answerable``, ``unanswerable`` (no evidence; the bot must abstain)
-or ``change`` (a "did it change?" question, answered as a timeline).  Evidence
+or ``change`` (a "did it change?" question, answered as a timeline).  A change question may carry
+``subject_terms``, groups of alternatives (``[["S-400", "S400"], ["Turkey", "Turkish"]]``): a
+statement is on its subject when it holds, case-insensitively, at least one term of every group
+(:func:`on_gold_subject`); an evidence item may carry the ``date`` of its document.  Evidence
 is a verbatim quote, not a passage id: it is located in the document text with
 ``str.find`` at evaluation time, so a gold set survives re-chunking.  Evidence
 without ``doc_id`` matches every document of that ``path`` holding the quote.
@@ -20,6 +23,7 @@ from pathlib import Path
 
 from ..errors import GoldSetError
 from ..records import spans_overlap
+from ..textfold import fold_for_lexical
 
 KINDS = ("answerable", "unanswerable", "change")
 
@@ -31,6 +35,7 @@ class Evidence:
     path: str
     quote: str
     doc_id: str | None = None
+    date: str | None = None  # the document's date, as the gold set's author read it
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class GoldQuestion:
     kind: str
     evidence: tuple[Evidence, ...] = ()
     spans: tuple[Span, ...] = ()  # evidence located in advance (SQuAD's answer_start); else found by str.find
+    subject_terms: tuple[tuple[str, ...], ...] = ()  # change questions: groups of alternative terms
 
     @property
     def answerable(self) -> bool:
@@ -93,16 +99,47 @@ def load_gold(path: Path | str) -> list[GoldQuestion]:
         for item in record.get("evidence") or []:
             if not isinstance(item, dict) or not item.get("quote") or not item.get("path"):
                 raise GoldSetError(f"{where}: every evidence item needs a 'path' and a non-empty 'quote'")
-            evidence.append(Evidence(str(item["path"]), str(item["quote"]), item.get("doc_id") or None))
+            evidence.append(
+                Evidence(
+                    str(item["path"]),
+                    str(item["quote"]),
+                    item.get("doc_id") or None,
+                    str(item.get("date") or "") or None,
+                )
+            )
+        groups = record.get("subject_terms") or []
+        if not isinstance(groups, list) or not all(
+            isinstance(group, list) and group and all(isinstance(term, str) and term.strip() for term in group)
+            for group in groups
+        ):
+            raise GoldSetError(f"{where}: 'subject_terms' is a list of non-empty lists of terms")
         if kind == "unanswerable" and evidence:
             raise GoldSetError(f"{where}: an unanswerable question has no evidence")
         if kind != "unanswerable" and not evidence:
             raise GoldSetError(f"{where}: a {kind} question needs at least one evidence quote")
         seen.add(qid)
-        questions.append(GoldQuestion(qid, question.strip(), kind, tuple(evidence)))
+        subject = tuple(tuple(term.strip() for term in group) for group in groups)
+        questions.append(GoldQuestion(qid, question.strip(), kind, tuple(evidence), subject_terms=subject))
     if not questions:
         raise GoldSetError(f"{path} holds no questions")
     return questions
+
+
+def _fold(text: str) -> str:
+    return " ".join(fold_for_lexical(text).lower().split())
+
+
+def on_gold_subject(text: str, groups: tuple[tuple[str, ...], ...] | list) -> bool:
+    """Does ``text`` hold at least one term of every group (case-insensitive; accents, curly
+    quotes and "S-400"/"S400" folded alike)?
+
+    >>> on_gold_subject("Turkey's S400 purchase", [["S-400", "S400"], ["Turkey", "Turkish"]])
+    True
+    >>> on_gold_subject("Our position has not changed.", [["S-400"]])
+    False
+    """
+    plain, folded = text.lower(), _fold(text)
+    return all(any(term.lower() in plain or _fold(term) in folded for term in group) for group in groups)
 
 
 class EvidenceLocator:

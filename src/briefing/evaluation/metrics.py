@@ -219,3 +219,71 @@ def verbatim_share(extracts: Mapping[str, Sequence[tuple[str, str] | bool]]) -> 
     """The share of all extracts (every query together) that are verbatim; 1.0 without extracts."""
     items = [item for values in extracts.values() for item in values]
     return sum(_is_verbatim(item) for item in items) / len(items) if items else 1.0
+
+
+def _period(date: str) -> tuple[str, str] | None:
+    from ..dates import period_bounds
+
+    try:
+        return period_bounds(date)
+    except ValueError:
+        return None
+
+
+def chronological(dates: Sequence[str | None]) -> bool:
+    """Are ``dates`` in date order?  A year or month is a period: it is out of order only when it
+    ends before the statement before it begins, or begins after the one after it ends (so "2021"
+    after "2021-06-10" is in order, "2021" before "2022-03-01" too); undated statements are skipped.
+
+    >>> chronological(["2021-06-10", "2021", "2022-03-21", None]), chronological(["2021", "2020-05-01"])
+    (True, False)
+    """
+    periods = [p for p in (_period(d) for d in dates if d) if p]
+    return all(later[1] >= earlier[0] for earlier, later in zip(periods, periods[1:]))
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """What a change question's answer showed: the statements' texts and dates (in answer order),
+    the evidence label, and the gold set's subject terms and dates."""
+
+    texts: Sequence[str]
+    dates: Sequence[str | None]
+    strength: str | None
+    subject_terms: Sequence[Sequence[str]]
+    gold_dates: Sequence[str]
+
+
+def change_metrics(timelines: Mapping[str, Timeline], on_subject) -> dict[str, MetricResult]:
+    """The metrics of "did it change?" answers (``on_subject(text, groups)`` decides a statement):
+
+    * ``first_on_subject``: the first statement holds the subject (an abstention scores 0);
+    * ``subject_precision``: share of the statements that hold it (answered questions only);
+    * ``date_recall``: share of the gold dates among the statements' dates (an abstention scores 0);
+    * ``order``: the statements are in date order (:func:`chronological`; answered questions only);
+    * ``strong_off_subject``: 1 for an answer labelled strong whose first statement is off subject
+      (its sum is the count).
+
+    Subject metrics cover questions with subject terms, date recall those with gold dates.
+    """
+    first, precision, recall, order, strong_off = {}, {}, {}, {}, {}
+    for qid, t in timelines.items():
+        answered = bool(t.texts)
+        if t.subject_terms:
+            held = [bool(on_subject(text, t.subject_terms)) for text in t.texts]
+            first[qid] = float(answered and held[0])
+            if answered:
+                precision[qid] = sum(held) / len(held)
+            strong_off[qid] = float(answered and t.strength == "strong" and not held[0])
+        if t.gold_dates:
+            recall[qid] = len(set(t.dates) & set(t.gold_dates)) / len(set(t.gold_dates))
+        if answered:
+            order[qid] = float(chronological(t.dates))
+    out = {
+        "first_on_subject": MetricResult("first_on_subject", first),
+        "subject_precision": MetricResult("subject_precision", precision),
+        "date_recall": MetricResult("date_recall", recall),
+        "order": MetricResult("order", order),
+        "strong_off_subject": MetricResult("strong_off_subject", strong_off),
+    }
+    return {name: result for name, result in out.items() if result.per_query}

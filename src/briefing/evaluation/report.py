@@ -28,6 +28,14 @@ SUMMARY_ROWS = (
         ("mrr@10", "retrieval: 1 / rank of the first passage holding a gold quote"),
         ("ndcg@10", "retrieval: nDCG of the top 10 passages (relevant = overlaps a gold quote)"),
     ]
+    + [
+        ("first_on_subject", "change: the first statement holds the gold subject terms (abstention = 0)"),
+        ("subject_precision", "change: share of the statements holding the gold subject terms"),
+        ("date_recall", "change: share of the gold dates among the statements' dates (abstention = 0)"),
+        ("timeline_dates", "change: share of the gold dates shown by a statement overlapping a gold quote"),
+        ("order", "change: the statements are in date order"),
+        ("strong_off_subject", "change: answers labelled strong whose first statement is off subject (count)"),
+    ]
 )
 CONTAIN_MEANINGS = {
     "hit@1": "answers: the first extract holds a gold answer span of its paragraph",
@@ -36,6 +44,8 @@ CONTAIN_MEANINGS = {
 
 
 def _score(value: float) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # a count
     return "—" if value is None or not math.isfinite(value) else f"{value:.3f}"
 
 

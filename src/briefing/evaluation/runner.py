@@ -36,11 +36,13 @@ from ..answer.decide import abstention_reason
 from ..answer.retrieve import retrieve
 from ..answer.scorer import model_files
 from .baselines import BASELINE_DENSE_WEIGHT, SentenceBank, baseline_extracts
-from .gold import EvidenceLocator, GoldQuestion, Span, quotes_contained, quotes_overlapped
+from .gold import EvidenceLocator, GoldQuestion, Span, on_gold_subject, quotes_contained, quotes_overlapped
 from .metrics import (
     AbstentionScores,
     MetricResult,
+    Timeline,
     abstention_scores,
+    change_metrics,
     coverage_recall_at_k,
     hit_at_k,
     mrr_at_k,
@@ -55,6 +57,7 @@ RETRIEVAL_DEPTH = 10
 NO_SCORE = float("-inf")  # the best-extract score of a question without any candidate sentence
 HIT_RULES = ("overlap", "contain", "qa")
 RETRIEVAL_METRICS = tuple(f"recall@{k}" for k in RECALL_KS) + ("mrr@10", "ndcg@10")
+COUNT_METRICS = ("strong_off_subject",)  # reported as a count of questions, not a mean
 
 
 @dataclass
@@ -75,7 +78,8 @@ class QuestionResult:
     seconds: float = 0.0
     gold_dates: list[str] = field(default_factory=list)  # change questions: the dates of the gold quotes' documents
     abstained_by: str | None = None  # why it abstained (answer.decide.abstention_reason)
-    strength: str | None = None  # the evidence label of an answer: strong or partial
+    subject_terms: list[list[str]] = field(default_factory=list)  # change questions: the gold subject's term groups
+    strength: str | None = None  # the answer's evidence label: strong or partial
 
     @property
     def answerable(self) -> bool:
@@ -137,7 +141,7 @@ class EvalResult:
         A baseline retrieves no passages, so it has no retrieval metrics.
         """
         out = {
-            name: round(result.mean, 4)
+            name: (int(sum(result.per_query.values())) if name in COUNT_METRICS else round(result.mean, 4))
             for name, result in self.metrics.items()
             if name != "verbatim" and (self.retrieval or name not in RETRIEVAL_METRICS)
         }
@@ -278,10 +282,8 @@ def evaluate_question(
     result.best_score = best
     result.abstained = reply is None
     result.abstained_by = reason
-    result.strength = reply.strength if reply is not None else None
-    if gold.kind == "change":
-        documents = {doc_id: index.store.document(doc_id) for doc_id in {span.doc_id for span in spans}}
-        result.gold_dates = sorted({d.date for d in documents.values() if d is not None and d.date})
+    result.strength = None if reply is None else reply.strength
+    _change_gold(index, gold, spans, result)
     if not result.abstained:
         for extract in reply.extracts:
             result.extracts.append(
@@ -300,6 +302,19 @@ def evaluate_question(
             )
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _change_gold(index, gold: GoldQuestion, spans: list[Span], result: QuestionResult) -> None:
+    """A change question's gold dates (the evidence's own dates, else its documents') and subject."""
+    if gold.kind != "change":
+        return
+    stated = {e.date for e in gold.evidence if e.date}
+    if stated:
+        result.gold_dates = sorted(stated)
+    else:
+        documents = {doc_id: index.store.document(doc_id) for doc_id in {span.doc_id for span in spans}}
+        result.gold_dates = sorted({d.date for d in documents.values() if d is not None and d.date})
+    result.subject_terms = [list(group) for group in gold.subject_terms]
 
 
 def score(
@@ -338,6 +353,18 @@ def score(
     }
     if timelines:
         metrics["timeline_dates"] = MetricResult("timeline_dates", timelines)
+    changes = {
+        q.id: Timeline(
+            [e["text"] for e in q.extracts],
+            [e.get("date") for e in q.extracts],
+            q.strength,
+            q.subject_terms,
+            q.gold_dates,
+        )
+        for q in questions
+        if q.kind == "change"
+    }
+    metrics.update(change_metrics(changes, on_gold_subject))
     shown = {q.id: float(len(q.extracts)) for q in questions if q.extracts}
     if shown:
         metrics["extracts_per_answer"] = MetricResult("extracts_per_answer", shown)
@@ -421,13 +448,18 @@ def evaluate_baseline(
     vectors = {} if vectors is None else vectors
     locator = EvidenceLocator(index)
     results = []
+    dates: dict[str, str | None] = {}
     for gold in questions:
         began = time.perf_counter()
         spans, unlocated = locator.locate(gold)
         result = QuestionResult(gold.id, gold.kind, gold.question, len(gold.evidence), unlocated)
         if gold.question not in vectors:
             vectors[gold.question] = index.encode_query(gold.question)
+        _change_gold(index, gold, spans, result)
         for item in baseline_extracts(bank, baseline, gold.question, vectors[gold.question], dense_weight=dense_weight):
+            if item["doc_id"] not in dates:
+                document = index.store.document(item["doc_id"])
+                dates[item["doc_id"]] = document.date if document else None
             result.extracts.append(
                 extract_row(
                     gold,
@@ -440,6 +472,7 @@ def evaluate_baseline(
                     item["score"],
                     hit=hit,
                 )
+                | {"date": dates[item["doc_id"]]}
             )
         result.best_score = result.extracts[0]["score"] if result.extracts else NO_SCORE
         result.abstained = False  # a baseline has no threshold: it always answers

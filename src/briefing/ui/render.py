@@ -15,6 +15,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from .. import phrases
+from ..answer.timeline import shift_spans
 from ..corpus.chunking import paragraphs
 from ..records import Answer, Document, Extract
 from .followup import FOLLOW_UP_NOTE
@@ -57,7 +58,7 @@ def citation_meta(extract: Extract, *, speaker: bool = True) -> list[tuple[str, 
     """(css class, text) parts of a citation: title, date, source and (optionally) speaker."""
     parts = [
         ("bf-title", extract.title or phrases.UNTITLED),
-        ("bf-date", extract.date or phrases.DATE_UNKNOWN),
+        ("bf-date", phrases.date_label(extract.date)),
         ("bf-src", extract.source or phrases.SOURCE_UNKNOWN),
     ]
     if speaker and extract.speaker:
@@ -118,7 +119,8 @@ def render_answer(reply: Answer, turn: int) -> str:
     strength = getattr(reply, "strength", None)  # the evidence label, where the answer package gives one
     if strength and hasattr(phrases, "strength_phrase"):
         out.append(
-            f'<p class="bf-strength bf-strength-{_text(strength)}">{_text(phrases.strength_phrase(strength))}</p>'
+            f'<p class="bf-strength bf-strength-{_text(strength)}">'
+            f"{_text(phrases.strength_phrase(strength, getattr(reply, 'strength_reason', None)))}</p>"
         )
     if reply.filters:
         filters = reply.filters
@@ -137,7 +139,7 @@ def render_answer(reply: Answer, turn: int) -> str:
         if timeline:
             out.append(
                 '<div class="bf-when">'
-                f'<span class="bf-when-date">{_text(first.date or phrases.DATE_UNKNOWN)}</span>'
+                f'<span class="bf-when-date">{_text(phrases.date_label(first.date))}</span>'
                 + (f'<span class="bf-when-speaker">{_text(speaker)}</span>' if speaker else "")
                 + "</div>"
             )
@@ -152,11 +154,31 @@ def render_answer(reply: Answer, turn: int) -> str:
             if extract.speaker and not speaker:
                 label = f'<span class="bf-extract-speaker">{_text(extract.speaker)}</span>'
             out.append(
-                f'<div class="bf-extract">{label}<blockquote>{_text(extract.text)}</blockquote>'
+                f'<div class="bf-extract">{label}<blockquote>{_quote(reply, position)}</blockquote>'
                 f"{_cite_button(extract, turn, position)}</div>"
             )
         out.append("</figure>")
     out.append("</div>")
+    return "".join(out)
+
+
+def new_word_spans(reply: Answer, position: int) -> list[tuple[int, int]]:
+    """In a timeline, the spans of extract ``position`` holding words new relative to the statement
+    before it (:func:`briefing.answer.timeline.shift_spans`); none in any other answer."""
+    if not reply.timeline or position == 0:
+        return []
+    return shift_spans(reply.extracts[position].text, reply.extracts[position - 1].text)
+
+
+def _quote(reply: Answer, position: int) -> str:
+    """An extract's text, escaped, with the words new since the previous statement inside
+    ``<mark class="bf-new">`` (formatting only: the text between the tags is the extract, verbatim)."""
+    text = reply.extracts[position].text
+    out, last = [], 0
+    for start, end in new_word_spans(reply, position):
+        out += [_text(text[last:start]), f'<mark class="bf-new">{_text(text[start:end])}</mark>']
+        last = end
+    out.append(_text(text[last:]))
     return "".join(out)
 
 

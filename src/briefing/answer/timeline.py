@@ -1,0 +1,380 @@
+"""Timelines for "did it change?" questions: the subject, positions, the period, the label.
+
+A change question's **subject** is its content words minus the vocabulary of change and stance
+(position, stance, view, policy, change, shift, evolve, still, ever, remain, since ...), the words
+that name the asking government itself (US, United States, Washington, the State Department) and
+the dates (a date is a filter, :mod:`.question`).  "Has the US stance on a Turkish offensive in
+northern Syria changed?" -> turkish, offensive, northern, syria.
+
+Every statement of a timeline holds the subject, measured absolutely (:func:`on_subject`: at least
+half the subject's IDF weight among the statement's own words, or its speaker label's), not relative
+to the best candidate: "Washington's position has not changed" holds *position* and *changed*, which
+are no part of a subject, and never enters a timeline about Syria.  When no candidate holds the
+subject the bot abstains.
+
+Statements are **positions**, not agenda lines: reporters' questions, greetings and lead-ins
+("opened the briefing with an update on", "spoke today with") are left out (:func:`is_lead_in`),
+and a statement with stance language (urge, support, oppose, condemn, remain, must, will not ...,
+:func:`stance`) is preferred over one without when one statement is chosen for a date.
+
+The timeline **covers the period**: one statement per date, the earliest and the latest dated
+ones always in, then the best-scoring other dates up to ``AnswerParams.timeline_documents``,
+oldest first.  A document dated only by its year or month never leads because "2021" sorts before
+"2021-06-10": it is placed after the dated statements of its period, and its caption says "2021,
+no day given" (:func:`briefing.phrases.date_label`); an undated one comes last.
+
+The **label** is "strong" only when the question has a subject and its statements carry at least
+two full dates; otherwise "partial", with the fixed phrase that says why
+(:data:`briefing.phrases.TIMELINE_PARTIAL`).
+
+**Follow-ups** ("Did it change?", "Has that changed since?", "And now?") name no subject of their
+own: :func:`follow_up_question` answers them with the previous question's subject.
+
+:func:`shift_spans` finds, inside a statement, the words new relative to the previous statement
+on the subject, for the UI and the brief to highlight (formatting only; the text stays verbatim).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..corpus.speakers import is_question_label
+from ..dates import period_bounds
+from ..records import Document
+from ..textfold import STOP_WORDS, fold_for_lexical
+from .question import MONTHS, is_change_question
+from .sentences import Candidate
+
+# The vocabulary of change and stance: never a subject.  Inflections count (_change_word): "change"
+# covers changed, changes, changing; "currency" is not "current".
+CHANGE_WORDS = frozenset(
+    """position stance view policy policies approach attitude posture line tone rhetoric language message
+    messaging thinking opinion outlook change shift evolve evolution still ever remain since continue continuity
+    stay stayed steady consistent consistency alter soften harden reverse reversal move moved grow grew
+    over time timeline anymore longer same now today currently current recent recently latest earlier
+    later previous previously before after back track u-turn reconsider differ different new old hold
+    held become became going gone went go statement statements official officially publicly public
+    express expressed comment comments signal signals indicate sign tell year years month months week
+    weeks day days period course across throughout ago then yet far mid early late announce urge""".split()
+)
+# The asking government itself: in a State Department collection nearly every statement is the US's.
+ACTOR_WORDS = frozenset(
+    """us u s united states america american americans washington administration government department
+    state spokesperson spokesman secretary""".split()
+)
+QUESTION_WORDS = frozenset("any ever how what whether has have had did does do is are was were case situation".split())
+_TOKEN = re.compile(r"[a-z0-9]+")
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+SUBJECT_SHARE = 0.5  # a statement holds the subject when it holds this share of its IDF weight ...
+SUBJECT_WORDS = 3  # ... or this many of its words
+
+# Lead-ins, agenda lines and greetings: what a briefing says before it says anything.
+_LEAD_IN = re.compile(
+    r"\b(?:(?:open(?:ed|s)?|beg[ai]n|began|start(?:ed|s)?|kick(?:ed)? off)\s+(?:the|today's|this|his|her|our)\s+"
+    r"(?:\w+\s+){0,2}(?:briefing|press conference|conference|remarks|session)|"
+    r"(?:an?|brief|short)\s+update\s+on\b|"
+    r"spoke\s+(?:today\s+|yesterday\s+|earlier\s+|again\s+|by\s+(?:phone|telephone|video)\s+)*with\b|"
+    r"(?:met|meets|will meet)\s+(?:today\s+|yesterday\s+)?with\b.{0,120}\bto discuss\b|"
+    r"(?:held|hosted|had)\s+(?:a|an)\s+(?:\w+\s+){0,2}(?:call|meeting|phone call|conversation)\s+with\b|"
+    r"will travel to\b|(?:a few|one|a couple of|several|two|three)\s+(?:items|things|announcements)\s+"
+    r"(?:at the top|to start|to begin)|at the top\b|let me (?:start|begin)|to (?:start|begin) with)",
+    re.IGNORECASE,
+)
+_GREETING = re.compile(
+    r"^\W*(?:[A-Z][A-Z .'’-]+:\s*)?(?:good (?:morning|afternoon|evening)|thank you|thanks|hello|hi\b|welcome|"
+    r"happy to|great to|nice to)",
+    re.IGNORECASE,
+)
+# Stance language: what an official says about the subject, not that they met about it.
+_STANCE = re.compile(
+    r"\b(?:urg\w*|call(?:s|ed)? (?:on|for)|support\w*|oppos\w*|condemn\w*|concern\w*|welcom\w*|reject\w*|"
+    r"remain\w*|continu\w*|commit\w*|insist\w*|reiterat\w*|reaffirm\w*|believ\w*|expect\w*|must|should|"
+    r"will not|won't|cannot|can't|never|no longer|not|incompatible|unacceptable|important|position|policy|"
+    r"stance|view|oppose|strongly|firmly|clear|made clear|deeply|sanction\w*|warn\w*|demand\w*|"
+    r"encourag\w*|applaud\w*|recogni[sz]\w*|stand\w*|determin\w*|resolv\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _fold(text: str) -> list[str]:
+    return _TOKEN.findall(fold_for_lexical(text).lower())
+
+
+def _same_word(term: str, token: str) -> bool:
+    """One word in two forms: equal, or sharing a prefix of at least four letters that leaves at
+    most two letters of the shorter one ("turkey"/"turkish", "syria"/"syrian", "s400"/"s400s",
+    "offensive"/"offense"); "war" and "ward" are not the same word."""
+    if term == token:
+        return True
+    shorter = min(len(term), len(token))
+    common = 0
+    for a, b in zip(term, token):
+        if a != b:
+            break
+        common += 1
+    return common >= 4 and common >= shorter - 2
+
+
+def _holds(term: str, tokens: Iterable[str]) -> bool:
+    return any(_same_word(term, token) for token in tokens)
+
+
+_SUFFIXES = ("", "s", "es", "ed", "d", "ing", "ly", "al")
+
+
+def _change_word(token: str) -> bool:
+    """A word of change or stance, inflected or not: "changed", "shifting", "positions"."""
+    for word in CHANGE_WORDS:
+        stem = word[:-1] if word.endswith("e") and len(word) > 3 else word
+        if token.startswith(stem) and token[len(stem) :] in _SUFFIXES + (("e",) if stem != word else ()):
+            return True
+    return False
+
+
+def subject_terms(question: str) -> tuple[str, ...]:
+    """The question's subject: its folded content words minus the change and stance vocabulary,
+    the asking government's own names, question words and dates.
+
+    >>> subject_terms("Has the US stance on a Turkish offensive in northern Syria changed?")
+    ('turkish', 'offensive', 'northern', 'syria')
+    >>> subject_terms("Did it change?"), subject_terms("Did the US position on Turkey's S-400 purchase change?")
+    ((), ('turkey', 's400', 'purchase'))
+    """
+    out = []
+    for token in _fold(question):
+        if len(token) < 2 or token in STOP_WORDS or token in QUESTION_WORDS or token in ACTOR_WORDS:
+            continue
+        if token in MONTHS or _YEAR.match(token) or (token.isdigit() and len(token) <= 2 and int(token) <= 31):
+            continue
+        if _change_word(token):
+            continue
+        out.append(token)
+    return tuple(dict.fromkeys(out))
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A question's subject terms and the weight of each (its IDF in the index)."""
+
+    terms: tuple[str, ...]
+    weights: tuple[float, ...]
+
+    @classmethod
+    def of(cls, question: str, frequency: Callable[[str], int] | None = None, passages: int = 1) -> Subject:
+        terms = subject_terms(question)
+        if frequency is None:
+            return cls(terms, tuple(1.0 for _ in terms))
+        total = max(passages, 1)
+        weights = []
+        for term in terms:
+            count = frequency(term)
+            weights.append(math.log(1 + (total - count + 0.5) / (count + 0.5)))
+        return cls(terms, tuple(weights))
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    def share(self, text: str, speaker: str | None = None) -> float:
+        """The share of the subject's weight held by ``text`` (with its speaker label's words)."""
+        if not self.terms:
+            return 1.0
+        tokens = set(_fold(text)) | set(_fold(speaker or ""))
+        total = sum(self.weights) or 1.0
+        return sum(w for t, w in zip(self.terms, self.weights) if _holds(t, tokens)) / total
+
+    def held_by(self, text: str, speaker: str | None = None) -> bool:
+        """Does a statement hold the subject?  Absolutely: at least ``SUBJECT_SHARE`` of its weight,
+        or ``SUBJECT_WORDS`` of its words when the subject is long ("the running total of security
+        assistance to Ukraine since the invasion ..."); a one-word subject must be held."""
+        if not self.terms:
+            return True
+        tokens = set(_fold(text)) | set(_fold(speaker or ""))
+        held = [_holds(term, tokens) for term in self.terms]
+        if len(self.terms) == 1:
+            return held[0]
+        total = sum(self.weights) or 1.0
+        share = sum(w for w, h in zip(self.weights, held) if h) / total
+        return share >= SUBJECT_SHARE or sum(held) >= SUBJECT_WORDS
+
+
+def is_lead_in(text: str, speaker: str | None = None) -> bool:
+    """A reporter's question, a greeting or an agenda line rather than a position.
+
+    >>> is_lead_in("Spokesperson Orlan opened the weekly briefing with an update on the Northern Corridor.")
+    True
+    >>> is_lead_in("We continue to urge Turkey not to retain the S-400 system.")
+    False
+    """
+    if is_question_label(speaker) or text.lstrip().upper().startswith("QUESTION:"):
+        return True
+    return bool(_GREETING.match(text) or _LEAD_IN.search(text))
+
+
+def stance(text: str) -> int:
+    """How many stance words (urge, support, oppose, remain, must, will not ...) a statement holds."""
+    return len(_STANCE.findall(text))
+
+
+# --- dates -----------------------------------------------------------------------
+
+
+def full_date(date: str | None) -> bool:
+    """Is ``date`` a day (YYYY-MM-DD), not a year or a month?"""
+    return bool(date) and len(date) == 10
+
+
+def date_order(date: str | None) -> tuple[str, int]:
+    """Where a statement sorts: a day at its date; a year or a month after every day of its period
+    (it never leads because "2021" sorts before "2021-06-10"); no date last."""
+    if not date:
+        return ("9999-99-99", 2)
+    if full_date(date):
+        return (date, 0)
+    try:
+        return (period_bounds(date)[1], 1)
+    except ValueError:
+        return ("9999-99-99", 2)
+
+
+# --- choosing the statements -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The statements chosen (oldest first) and the label's reason (a key of phrases.TIMELINE_PARTIAL
+    or "strong")."""
+
+    chosen: list[Candidate]
+    reason: str
+
+    @property
+    def strength(self) -> str:
+        return "strong" if self.reason == "strong" else "partial"
+
+
+def _text(candidate: Candidate, documents: dict[str, Document]) -> str:
+    return documents[candidate.doc_id].text[candidate.char_start : candidate.char_end]
+
+
+def _rank(candidate: Candidate, text: str) -> float:
+    """A statement's claim to stand for its date: its score, less when it holds no stance word."""
+    return candidate.score * (1.0 if stance(text) else 0.7)
+
+
+def build_timeline(
+    candidates: list[Candidate],
+    documents: dict[str, Document],
+    subject: Subject,
+    cap: int,
+    floor: float = 0.0,
+) -> Timeline:
+    """One on-subject position per date, covering the period (see the module docstring).
+
+    ``floor`` is a least sentence-scorer probability, read only when the question names no subject
+    (every candidate would hold an empty one).  Returns an empty ``chosen`` when no candidate holds
+    the subject (the bot then abstains)."""
+    pool: list[tuple[Candidate, str]] = []
+    seen: set[tuple[str, int, int]] = set()
+    for candidate in candidates:
+        key = (candidate.doc_id, candidate.char_start, candidate.char_end)
+        if key in seen:
+            continue
+        seen.add(key)
+        text = _text(candidate, documents)
+        if is_lead_in(text, candidate.speaker) or not subject.held_by(text, candidate.speaker):
+            continue
+        if not subject and candidate.first_probability < floor:
+            continue
+        pool.append((candidate, text))
+    if not pool:
+        return Timeline([], "none")
+    # One statement per date: the best-ranked (stance preferred); a date is the document's date.
+    best: dict[str, tuple[Candidate, str, float]] = {}
+    for candidate, text in pool:
+        date = candidate.date or ""
+        rank = _rank(candidate, text)
+        if date not in best or rank > best[date][2]:
+            best[date] = (candidate, text, rank)
+    days = sorted(d for d in best if full_date(d))
+    order = sorted(best, key=lambda d: -best[d][2])
+    picked: list[str] = []
+    for date in ([days[0], days[-1]] if days else []) + order:
+        if date not in picked and len(picked) < max(cap, 1):
+            # The same words on two dates stay: a line repeated months later is the continuity asked about.
+            picked.append(date)
+    chosen = sorted((best[d][0] for d in picked), key=lambda c: (date_order(c.date), -c.score))
+    shown_days = {c.date for c in chosen if full_date(c.date)}
+    if not subject:
+        reason = "no_subject"
+    elif len(shown_days) >= 2:
+        reason = "strong"
+    elif shown_days:
+        reason = "one_date"
+    else:
+        reason = "no_day"
+    return Timeline(chosen, reason)
+
+
+# --- follow-ups --------------------------------------------------------------------
+
+# Words of a follow-up that point back or fill in, not a subject: "Is that still the case?"
+_BACK = frozenset("it that this they them its their those these there then same one true so".split())
+
+
+def follow_up_question(question: str, context: str | None) -> str | None:
+    """The question to answer for a change follow-up that names no subject of its own ("Did it
+    change?", "Has that changed since?", "And now?"): the previous questions of ``context`` with
+    this one after them, so the timeline takes their subject.  None for any other question.
+
+    >>> follow_up_question("Did it change?", "Did Turkey buy the S-400?")
+    'Did Turkey buy the S-400? Did it change?'
+    >>> follow_up_question("And now?", "Has the US stance on Syria changed?")
+    'Has the US stance on Syria changed? And now?'
+    >>> follow_up_question("Did it change?", None), follow_up_question("What about Greece?", "Did it change?")
+    (None, None)
+    """
+    if not context or not context.strip():
+        return None
+    own = [t for t in subject_terms(question) if t not in _BACK]
+    if own:
+        return None
+    words = _fold(question)
+    asks_change = is_change_question(question) or any(w in {"now", "since", "still", "anymore", "today"} for w in words)
+    if not asks_change:
+        return None
+    previous = " ".join(line.strip() for line in context.split("\n") if line.strip())
+    return f"{previous} {question.strip()}"
+
+
+# --- the shift, word by word -------------------------------------------------------
+
+_SPAN_WORD = re.compile(r"[\w'’-]+")
+_FUNCTION_WORDS = frozenset("a an the of to in on at by for and or as is are was were be been it its this that".split())
+
+
+def shift_spans(text: str, previous: str | None) -> list[tuple[int, int]]:
+    """Character spans of ``text`` holding words absent from ``previous`` (the statement before
+    it on the subject), adjacent new words merged into one span; none when there is no previous
+    statement.  Function words (the, of, to ...) are not marked alone.
+
+    >>> text = "We no longer support the pipeline."
+    >>> [text[a:b] for a, b in shift_spans(text, "We remain committed to the pipeline.")]
+    ['no longer support']
+    """
+    if not previous:
+        return []
+    before = {w.lower().strip("'’-") for w in _SPAN_WORD.findall(previous)}
+    spans: list[tuple[int, int]] = []
+    for match in _SPAN_WORD.finditer(text):
+        word = match.group().lower().strip("'’-")
+        if not word or word in before or word in _FUNCTION_WORDS:
+            continue
+        start, end = match.span()
+        if spans and not text[spans[-1][1] : start].strip():
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans

@@ -1,0 +1,417 @@
+"""Timelines for "did it change?" questions (issue 24): subject, positions, period, dates, label,
+follow-ups, the shift marked inside quotes, and the change metrics of ``briefing eval``.
+
+Fast: the logic runs on hand-made candidates or a fake-embedder index of fictional briefings;
+the real model's timelines are checked on the demo corpus in test_timeline_demo.py.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+import numpy as np
+import pytest
+from conftest import fake_index
+
+from briefing import phrases
+from briefing.answer import answer
+from briefing.answer.sentences import Candidate
+from briefing.answer.timeline import (
+    Subject,
+    build_timeline,
+    date_order,
+    follow_up_question,
+    is_lead_in,
+    shift_spans,
+    stance,
+    subject_terms,
+)
+from briefing.brief import brief_markdown
+from briefing.evaluation.gold import load_gold, on_gold_subject
+from briefing.evaluation.metrics import Timeline, change_metrics, chronological
+from briefing.records import Answer, Document, Extract, Passage
+from briefing.ui.render import render_answer
+
+# --- 1. the subject, not the change words ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        (
+            "Has the US stance on a Turkish offensive in northern Syria changed?",
+            ("turkish", "offensive", "northern", "syria"),
+        ),
+        ("Did the US position on Turkey's S-400 purchase change?", ("turkey", "s400", "purchase")),
+        (
+            "Did Valdoria's position on the Northern Corridor pipeline change?",
+            ("valdoria", "northern", "corridor", "pipeline"),
+        ),
+        ("Has Kesland's stance on the Northern Corridor ever shifted?", ("kesland", "northern", "corridor")),
+        ("Has the view of Washington on Nord Stream 2 evolved since March 2022?", ("nord", "stream")),
+        ("Is the policy still the same today?", ()),
+        ("Has the US position on currency manipulation changed?", ("currency", "manipulation")),
+    ],
+)
+def test_subject_is_the_question_without_change_and_stance_words(question, subject):
+    assert subject_terms(question) == subject
+
+
+def test_subject_is_held_absolutely_not_relative_to_the_best():
+    subject = Subject(("turkish", "offensive", "northern", "syria"), (1.0, 2.0, 2.0, 1.0))
+    # The S-400 line matches "position" and "changed", never the subject.
+    assert not subject.held_by(
+        "Washington's position has not changed, reiterating that the Russian system is not compatible."
+    )
+    assert subject.held_by("We are deeply concerned about a new Turkish offensive into northern Syria.")
+    # Inflections and demonyms are the same word; "war" is not "ward".
+    assert subject.held_by("Turkey's offensive in Syria's north would be a mistake.")
+    assert not subject.held_by("The Russian offensive in Ukraine continues.")  # a third of the weight
+    assert Subject(("syrian",), (1.0,)).held_by("in Syria")
+    assert not Subject(("war",), (1.0,)).held_by("the ward")
+
+
+# --- 2. positions, not agenda lines ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Spokesperson Orlan opened the weekly briefing with an update on the Northern Corridor pipeline.",
+        "Secretary Blinken spoke today with Turkish Foreign Minister Cavusoglu about the S-400.",
+        "MR PRICE: Good afternoon, everyone. Happy Thursday.",
+        "Thank you for the question on the S-400.",
+    ],
+)
+def test_lead_ins_and_greetings_are_no_positions(text):
+    assert is_lead_in(text)
+
+
+def test_reporters_questions_are_no_positions_and_stance_counts():
+    assert is_lead_in("Do you still oppose the S-400?", "QUESTION")
+    assert not is_lead_in("We continue to urge Turkey not to retain the S-400 system.", "MR PRICE")
+    assert stance("We continue to urge Turkey not to retain the S-400.") >= 2
+    assert stance("The minister travelled to Ankara on Tuesday.") == 0
+
+
+# --- 3, 4, 5. the period, partial dates, the label ---------------------------------
+
+
+def _document(doc_id: str, date: str | None, text: str) -> Document:
+    return Document(doc_id=doc_id, path=doc_id, text=text, title=doc_id, date=date)
+
+
+def _candidate(document: Document, score: float, speaker: str | None = None) -> Candidate:
+    passage = Passage(
+        passage_id=hash(document.doc_id) % 10_000,
+        doc_id=document.doc_id,
+        ordinal=0,
+        char_start=0,
+        char_end=len(document.text),
+        text=document.text,
+        sentences=(),
+    )
+    return Candidate(
+        document.doc_id,
+        0,
+        len(document.text),
+        score,
+        score,
+        passage,
+        speaker,
+        document.date,
+        features=np.zeros(1),
+        first_score=score,
+    )
+
+
+def _timeline(specs, question="Did Valdoria's position on the Northern Corridor pipeline change?", cap=8):
+    documents = {doc_id: _document(doc_id, date, text) for doc_id, date, text, *_ in specs}
+    candidates = [_candidate(documents[doc_id], score, *rest) for doc_id, _, _, score, *rest in specs]
+    candidates.sort(key=lambda c: -c.score)
+    return build_timeline(candidates, documents, Subject.of(question), cap)
+
+
+def test_timeline_holds_only_on_subject_positions_one_per_date_oldest_first():
+    built = _timeline(
+        [
+            ("a", "2021", "Washington's position has not changed on this.", 0.9),
+            ("b", "2022-03-01", "Valdoria must not abandon the Northern Corridor pipeline.", 0.5),
+            ("b2", "2022-03-01", "Valdoria remains committed to the Northern Corridor pipeline, we believe.", 0.4),
+            ("c", "2021-05-01", "Valdoria strongly supports the Northern Corridor pipeline.", 0.3),
+            (
+                "d",
+                "2021-09-01",
+                "Orlan opened the weekly briefing with an update on Valdoria's Northern Corridor pipeline.",
+                0.8,
+            ),
+            ("e", "2021-11-01", "Do you think Valdoria will drop the Northern Corridor pipeline?", 0.7, "QUESTION"),
+        ]
+    )
+    assert [c.doc_id for c in built.chosen] == ["c", "b"]
+    assert built.strength == "strong" and built.reason == "strong"
+
+
+def test_no_statement_on_subject_means_abstention(tmp_path):
+    built = _timeline([("a", "2021-01-01", "Washington's position has not changed.", 0.9)])
+    assert built.chosen == [] and built.reason == "none"
+
+
+def test_a_line_repeated_on_other_dates_stays():
+    built = _timeline(
+        [(f"d{n}", f"2021-0{n}-01", "Valdoria supports the Northern Corridor pipeline.", 0.5) for n in (1, 2, 3)]
+    )
+    assert [c.date for c in built.chosen] == ["2021-01-01", "2021-02-01", "2021-03-01"]
+
+
+def test_earliest_and_latest_dates_are_always_in_under_the_cap():
+    specs = [
+        (f"d{n}", f"2021-{n:02d}-01", f"Valdoria will keep building the Northern Corridor pipeline, item {n}.", score)
+        for n, score in zip(range(1, 11), (0.1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.45, 0.4, 0.35, 0.05))
+    ]
+    built = _timeline(specs, cap=4)
+    dates = [c.date for c in built.chosen]
+    assert dates == sorted(dates) and len(dates) == 4
+    assert dates[0] == "2021-01-01" and dates[-1] == "2021-10-01"
+
+
+def test_year_only_document_never_leads_and_is_marked():
+    built = _timeline(
+        [
+            ("article", "2021", "Valdoria urges support for the Northern Corridor pipeline.", 0.9),
+            ("brief", "2021-06-10", "Valdoria must finish the Northern Corridor pipeline.", 0.5),
+            ("later", "2022-03-21", "Valdoria will not give up the Northern Corridor pipeline.", 0.4),
+        ]
+    )
+    assert [c.doc_id for c in built.chosen] == ["brief", "article", "later"]
+    assert date_order("2021") > date_order("2021-12-30") and date_order(None) > date_order("2030-01-01")
+    assert phrases.date_label("2021") == "2021, no day given"
+    assert phrases.date_label("2021-06") == "2021-06, no day given"
+    assert phrases.date_label("2021-06-10") == "2021-06-10" and phrases.date_label(None) == phrases.DATE_UNKNOWN
+
+
+def test_label_is_partial_with_its_reason_on_one_date_or_no_day():
+    one = _timeline([("a", "2021-06-10", "Valdoria supports the Northern Corridor pipeline.", 0.5)])
+    assert one.strength == "partial" and one.reason == "one_date"
+    undated = _timeline([("a", "2021", "Valdoria supports the Northern Corridor pipeline.", 0.5)])
+    assert undated.strength == "partial" and undated.reason == "no_day"
+    for reason in ("strong", "one_date", "no_day", "no_subject"):
+        assert phrases.strength_phrase("partial", reason) == phrases.TIMELINE_STRENGTH[reason]
+    assert phrases.strength_phrase("partial") == phrases.STRENGTH["partial"]
+
+
+# --- the whole path on a fake index of fictional briefings ----------------------------
+
+BRIEFINGS = {
+    "2021-03-02-briefing.md": (
+        "---\ntitle: Weekly briefing\ndate: 2021-03-02\n---\n"
+        "Spokesperson Orlan opened the weekly briefing with an update on the Northern Corridor pipeline.\n\n"
+        "Valdoria firmly supports the Northern Corridor pipeline and will help finance its construction.\n"
+    ),
+    "2021-09-14-briefing.md": (
+        "---\ntitle: Weekly briefing\ndate: 2021-09-14\n---\n"
+        "Valdoria remains committed to the Northern Corridor pipeline, but we are concerned about its cost.\n\n"
+        "Our position on fishing quotas has not changed.\n"
+    ),
+    "2022-02-01-briefing.md": (
+        "---\ntitle: Weekly briefing\ndate: 2022-02-01\n---\n"
+        "Valdoria no longer supports the Northern Corridor pipeline and will not finance its construction.\n"
+    ),
+    "2022-05-05-harbour.md": (
+        "---\ntitle: Harbour news\ndate: 2022-05-05\n---\n"
+        "The harbour of Kesland opened a new ferry terminal for passengers and freight.\n"
+    ),
+}
+QUESTION = "Did Valdoria's position on the Northern Corridor pipeline change?"
+
+
+@pytest.fixture(scope="module")
+def briefings(tmp_path_factory):
+    index = fake_index(tmp_path_factory.mktemp("briefings"), BRIEFINGS)
+    yield index
+    index.close()
+
+
+def test_change_question_is_a_timeline_of_positions(briefings):
+    reply = answer(briefings, QUESTION, threshold=-1.0)
+    assert reply.timeline and not reply.abstained
+    texts = [e.text for e in reply.extracts]
+    assert all("Northern Corridor" in text for text in texts), texts
+    assert not any("opened the weekly briefing" in text for text in texts)
+    assert [e.date for e in reply.extracts] == ["2021-03-02", "2021-09-14", "2022-02-01"]
+    assert reply.strength == "strong" and reply.strength_reason == "strong"
+    assert phrases.TIMELINE_STRENGTH["strong"] in reply.answer
+    assert json.loads(json.dumps(reply.to_json_dict()))["strength_reason"] == "strong"
+
+
+def test_change_question_off_every_subject_abstains(briefings):
+    reply = answer(briefings, "Has the US position on the Arctic ice shelf treaty changed?", threshold=-1.0)
+    assert reply.abstained and reply.answer == phrases.NO_ANSWER
+
+
+# --- 6. follow-ups -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "follow_up", ["Did it change?", "Has that changed since?", "And now?", "Is that still the case?"]
+)
+def test_change_follow_ups_take_the_previous_subject(briefings, follow_up):
+    assert follow_up_question(follow_up, QUESTION) is not None
+    reply = answer(
+        briefings, follow_up, threshold=-1.0, context="What does Valdoria say about the Northern Corridor pipeline?"
+    )
+    assert reply.question == follow_up and reply.timeline and not reply.abstained
+    assert all("Northern Corridor" in e.text for e in reply.extracts)
+
+
+def test_other_follow_ups_are_left_alone():
+    assert follow_up_question("What about Kesland's harbour?", QUESTION) is None
+    assert follow_up_question("Why?", QUESTION) is None
+    assert follow_up_question("Did it change?", None) is None
+
+
+# --- 7. the shift, marked verbatim ------------------------------------------------------
+
+
+def _extract(n: int, text: str, date: str) -> Extract:
+    return Extract(
+        citation=n,
+        text=text,
+        doc_id=f"d{n}",
+        path=f"d{n}",
+        char_start=0,
+        char_end=len(text),
+        score=0.5,
+        title="Briefing",
+        date=date,
+    )
+
+
+def test_shift_spans_mark_new_words_only():
+    before = "Valdoria remains committed to the Northern Corridor pipeline."
+    now = "Valdoria no longer supports the Northern Corridor pipeline."
+    assert [now[a:b] for a, b in shift_spans(now, before)] == ["no longer supports"]
+    assert shift_spans(now, None) == []
+
+
+def test_ui_and_brief_mark_the_shift_and_keep_the_quote_verbatim():
+    first = _extract(1, "Valdoria remains committed to the <Northern> Corridor pipeline.", "2021-03-02")
+    second = _extract(2, "Valdoria no longer supports the <Northern> Corridor pipeline.", "2022-02-01")
+    reply = Answer("q", False, "", extracts=(first, second), timeline=True, strength="strong", strength_reason="strong")
+    html = render_answer(reply, 0)
+    assert '<mark class="bf-new">no longer supports</mark>' in html
+    assert html.count("<mark") == 1  # nothing marked in the first statement
+    assert "&lt;Northern&gt;" in html and "<Northern>" not in html  # still escaped
+    quote = html.split("<blockquote>")[2].split("</blockquote>")[0]
+    assert (
+        quote.replace('<mark class="bf-new">', "").replace("</mark>", "")
+        == "Valdoria no longer supports the &lt;Northern&gt; Corridor pipeline."
+    )
+    assert escape(phrases.TIMELINE_STRENGTH["strong"]) in html
+    brief = brief_markdown([reply], exported="2026-01-01 00:00")
+    assert "> Valdoria <mark>no longer supports</mark> the \\<Northern\\> Corridor pipeline." in brief
+    plain = Answer("q", False, "", extracts=(first, second), timeline=False, strength="strong")
+    assert "<mark" not in render_answer(plain, 0) and "<mark>" not in brief_markdown([plain], exported="x")
+
+
+def test_docx_brief_highlights_the_shift_verbatim():
+    docx = pytest.importorskip("docx")
+    from io import BytesIO
+
+    from briefing.brief import brief_docx
+
+    first = _extract(1, "Valdoria remains committed to the pipeline.", "2021-03-02")
+    second = _extract(2, "Valdoria no longer supports the pipeline.", "2022-02-01")
+    reply = Answer("q", False, "", extracts=(first, second), timeline=True, strength="strong")
+    word = docx.Document(BytesIO(brief_docx([reply], exported="x")))
+    quote = [p for p in word.paragraphs if p.text == second.text][0]
+    assert [r.text for r in quote.runs if r.font.highlight_color] == ["no longer supports"]
+
+
+# --- 8. the metrics -------------------------------------------------------------------
+
+
+def test_gold_subject_terms_and_change_metrics(tmp_path):
+    gold = tmp_path / "changes.jsonl"
+    line = {
+        "id": "c1",
+        "question": QUESTION,
+        "kind": "change",
+        "subject_terms": [["Northern Corridor"], ["Valdoria"]],
+        "evidence": [{"path": "a.md", "doc_id": "a.md", "date": "2021-03-02", "quote": "x"}],
+    }
+    gold.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    question = load_gold(gold)[0]
+    assert (
+        question.subject_terms == (("Northern Corridor",), ("Valdoria",)) and question.evidence[0].date == "2021-03-02"
+    )
+    assert on_gold_subject("VALDORIA backs the northern corridor", question.subject_terms)
+    assert not on_gold_subject("Our position has not changed.", question.subject_terms)
+    on = "Valdoria backs the Northern Corridor."
+    off = "Our position has not changed."
+    timelines = {
+        "good": Timeline(
+            [on, on], ["2021-03-02", "2022-02-01"], "strong", question.subject_terms, ["2021-03-02", "2021-09-14"]
+        ),
+        "bad": Timeline([off, on], ["2021", "2020-01-01"], "strong", question.subject_terms, ["2021-03-02"]),
+        "quiet": Timeline([], [], None, question.subject_terms, ["2021-03-02"]),
+    }
+    metrics = change_metrics(timelines, on_gold_subject)
+    assert metrics["first_on_subject"].per_query == {"good": 1.0, "bad": 0.0, "quiet": 0.0}
+    assert metrics["subject_precision"].per_query == {"good": 1.0, "bad": 0.5}
+    assert metrics["date_recall"].per_query == {"good": 0.5, "bad": 0.0, "quiet": 0.0}
+    assert metrics["order"].per_query == {"good": 1.0, "bad": 0.0}
+    assert sum(metrics["strong_off_subject"].per_query.values()) == 1
+    assert chronological(["2021-06-10", "2021", "2022-03-21", None]) and not chronological(["2022-01-01", "2021-05-01"])
+
+
+def test_bad_subject_terms_are_refused(tmp_path):
+    from briefing.errors import GoldSetError
+
+    gold = tmp_path / "bad.jsonl"
+    line = {
+        "id": "c1",
+        "question": "q?",
+        "kind": "change",
+        "subject_terms": ["Valdoria"],
+        "evidence": [{"path": "a.md", "quote": "x"}],
+    }
+    gold.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    with pytest.raises(GoldSetError):
+        load_gold(gold)
+
+
+@pytest.mark.parametrize("follow_up", ["Did it change?", "Has that changed since?", "And now?"])
+def test_the_chat_reads_change_follow_ups_with_the_previous_question(follow_up):
+    from briefing.ui.followup import follow_up_context
+
+    context = follow_up_context(follow_up, [(QUESTION, None)])
+    assert context == QUESTION
+    assert follow_up_question(follow_up, context) == f"{QUESTION} {follow_up}"
+
+
+# --- the real model, on the seed article (real FAISS, real scorer) ------------------------
+
+
+def test_seed_article_abstains_on_a_change_question_about_another_subject(seed_index):
+    """The issue's headline: the S-400 article's "position has not changed" opened the northern
+    Syria timeline, labelled strong. The article never mentions Syria: no timeline at all."""
+    reply = answer(seed_index, "Has the US stance on a Turkish offensive in northern Syria changed?")
+    assert reply.abstained and reply.answer == phrases.NO_ANSWER
+
+
+def test_seed_article_s400_timeline_is_on_subject_and_says_why_it_is_partial(seed_index):
+    reply = answer(seed_index, "Did the US position on Turkey's S-400 purchase change?")
+    assert reply.timeline and not reply.abstained
+    assert all(on_gold_subject(e.text, [["S-400", "S400", "system"]]) for e in reply.extracts[:1])
+    # One document dated "2021" alone: partial, and the caption says no day is given.
+    assert reply.strength == "partial" and reply.strength_reason == "no_day"
+    assert "2021, no day given" in reply.answer
+
+
+def test_seed_article_answers_did_it_change_after_a_question_it_answered(seed_index):
+    first = answer(seed_index, "What did Price say about the S-400?")
+    assert not first.abstained
+    again = answer(seed_index, "Did it change?", context="What did Price say about the S-400?")
+    assert not again.abstained and again.timeline and again.question == "Did it change?"
