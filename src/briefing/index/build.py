@@ -33,6 +33,7 @@ from . import periods, vectors
 from .embedder import DEFAULT_BACKEND, Embedder, backend_of
 from .manifest import FAISS_NAME, MANIFEST_NAME, SCHEMA_VERSION, SQLITE_NAME, read_manifest, write_manifest
 from .store import Store
+from .stores import is_database
 
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -331,7 +332,7 @@ def apply_plan(
 
 def build_index(
     corpus_dir: Path,
-    index_dir: Path,
+    index_dir: Path | str,
     *,
     embedder: Embedder | None = None,
     model_path: str | Path | None = None,
@@ -355,6 +356,22 @@ def build_index(
     or 20); larger documents are skipped.  Killed at any point, the next build
     removes what was left half-done.
     """
+    if is_database(index_dir):  # the PostgreSQL store: the same plan and embedding, one transaction
+        from .stores import postgres
+
+        return postgres.build_index(
+            corpus_dir,
+            index_dir,
+            embedder=embedder,
+            model_path=model_path,
+            backend=backend,
+            full=full,
+            params=params,
+            max_document_mb=max_document_mb,
+            progress=progress,
+            show_bar=show_bar,
+            log=log,
+        )
     started = time.perf_counter()
     max_bytes = max_document_bytes(max_document_mb)
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
