@@ -188,3 +188,24 @@ def test_server_gone_mid_answer_then_back(tmp_path):
         server.cleanup()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_two_servers_on_one_database(tmp_path, postgres_url):
+    """Two chat servers (``briefing serve``'s index holders) on one database and one shared corpus
+    folder: a document uploaded through one is answered by the other, which did not rebuild."""
+    from briefing.ui.service import add_and_rebuild, prepare
+
+    corpus = corpus_v1(tmp_path / "corpus")
+    first = prepare(corpus, postgres_url, embedder=FakeEmbedder(), show_bar=False)
+    second = prepare(corpus, postgres_url, embedder=FakeEmbedder(), show_bar=False)
+    upload = tmp_path / "upload" / "arctic.md"
+    upload.parent.mkdir()
+    upload.write_text("A permafrost summit will be hosted by Reykjavik.\n")
+    outcome = add_and_rebuild(first, [upload])
+    assert outcome.ok and outcome.rebuilt, outcome.lines
+    deadline = time.monotonic() + 10
+    while second.index.manifest.documents != 8:  # the counters follow within MANIFEST_REFRESH_S
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    hits = second.index.lexical_search("Where is the permafrost summit hosted?", 3)
+    assert second.index.store.passages([hits[0][0]])[hits[0][0]].doc_id == "arctic.md"
