@@ -82,7 +82,7 @@ def built(tmp_path, postgres_url):
 def test_kill_9_mid_build_leaves_the_previous_state_answering(built, fault):
     corpus, url, reader, before = built
     child = build_in_child(corpus, url, fault)
-    assert child.wait(timeout=120) == -9, child.stderr.read()
+    assert child.wait(timeout=600) == -9, child.stderr.read()
     assert state(reader) == before  # the running reader
     assert state(load_index(url, embedder=FakeEmbedder())) == before  # and a fresh one
     report = build_index(corpus, url, embedder=FakeEmbedder(), **quiet())
@@ -106,7 +106,7 @@ def test_readers_never_see_a_half_built_index(built, tmp_path):
             build_index(corpus, url, embedder=FakeEmbedder(), **quiet())
     finally:
         gate.touch()
-    assert child.wait(timeout=120) == 0, child.stderr.read()
+    assert child.wait(timeout=600) == 0, child.stderr.read()
     assert state(reader) == ((7, 7), True, True)  # the same reader follows the committed build
 
 
@@ -209,3 +209,92 @@ def test_two_servers_on_one_database(tmp_path, postgres_url):
         time.sleep(0.2)
     hits = second.index.lexical_search("Where is the permafrost summit hosted?", 3)
     assert second.index.store.passages([hits[0][0]])[hits[0][0]].doc_id == "arctic.md"
+
+
+# --- indexing spread over workers (a queue table, FOR UPDATE SKIP LOCKED) ----------------------------
+
+WORK = """
+import sys
+sys.path[:0] = [{tests!r}, {src!r}]
+from conftest import FakeEmbedder
+from briefing.index.stores.postgres import work
+work({url!r}, {corpus!r}, embedder=FakeEmbedder(), log=lambda _: None)
+"""
+
+
+def work_in_child(corpus: Path, url: str, fault: str | None = None) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+    env.pop("BRIEFING_FAULT_AT", None)
+    if fault:
+        env["BRIEFING_FAULT_AT"] = fault
+    code = WORK.format(tests=str(REPO / "tests"), src=str(REPO / "src"), corpus=str(corpus), url=url)
+    return subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)
+
+
+def contents(url: str) -> list[tuple]:
+    """(doc_id, ordinal, text) of every passage, and the documents' ids, without passage ids."""
+    with psycopg.connect(url) as connection:
+        return connection.execute(
+            "SELECT doc_id, ordinal, text FROM briefing.passages ORDER BY doc_id, ordinal"
+        ).fetchall()
+
+
+def larger_corpus(folder: Path) -> Path:
+    corpus_v1(folder)
+    for i in range(40):
+        (folder / f"brief{i:02d}.md").write_text(
+            f"Brief {i}: the minister met the envoy about water rights in district {i}.\n\n"
+            f"They agreed to meet again about district {i} in the spring.\n"
+        )
+    return folder
+
+
+def test_workers_build_the_same_index_and_survive_a_killed_worker(tmp_path, postgres_server):
+    from briefing.index.stores.postgres import build_with_workers
+
+    corpus = larger_corpus(tmp_path / "corpus")
+    alone, spread = new_database(postgres_server), new_database(postgres_server)
+    build_index(corpus, alone, embedder=FakeEmbedder(), **quiet())
+    children = []
+
+    class Worker:  # what build_with_workers waits on: join()
+        def __init__(self, process):
+            self.process = process
+
+        def join(self):
+            self.process.wait(timeout=600)
+
+    def start_workers(count):
+        killed = work_in_child(corpus, spread, fault="claim:1")  # dies holding its first claim
+        assert killed.wait(timeout=600) == -9, killed.stderr.read()
+        children.append(work_in_child(corpus, spread))
+        return [Worker(child) for child in children]
+
+    report = build_with_workers(
+        corpus, spread, workers=3, embedder=FakeEmbedder(), log=lambda _: None, start_workers=start_workers
+    )
+    assert children[0].wait() == 0, children[0].stderr.read()
+    assert report.documents == 47 and report.embedded_passages == report.passages
+    rows = contents(spread)
+    assert len(rows) == len(set((doc, ordinal) for doc, ordinal, _ in rows))  # nothing twice
+    assert rows == contents(alone)  # nothing lost: the one-process build's passages
+    index = load_index(spread, embedder=FakeEmbedder())
+    hits = index.lexical_search("water rights in district 17", 1)
+    assert index.store.passages([hits[0][0]])[hits[0][0]].doc_id == "brief17.md"
+
+    # An incremental update through the queue: only the changed documents, no queue left behind.
+    change_corpus(corpus)
+    report = build_with_workers(corpus, spread, workers=1, embedder=FakeEmbedder(), log=lambda _: None)
+    assert (report.added, report.changed, report.removed) == (["c.md"], ["a.md"], ["note0.md"])
+    assert report.embedded_passages == 2
+    build_index(corpus, alone, embedder=FakeEmbedder(), **quiet())
+    assert contents(spread) == contents(alone)
+    with psycopg.connect(spread) as connection:
+        assert connection.execute("SELECT to_regclass('briefing.queue')").fetchone()[0] is None
+
+
+def test_workers_need_a_database(tmp_path, capsys):
+    code = main(
+        ["index", "--corpus", str(corpus_v1(tmp_path / "corpus")), "--index", str(tmp_path / "i"), "--workers", "2"]
+    )
+    assert code == 2 and "--workers" in capsys.readouterr().err

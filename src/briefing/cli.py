@@ -47,6 +47,13 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         help="embedding backend (default: the previous build's, else torch); onnx-int8 needs "
         "sentence-transformers[onnx], see README",
     )
+    index.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="embed in N processes (a postgresql:// index: they claim documents from a queue table)",
+    )
     index.add_argument("--json", action="store_true", help="print the build report as JSON")
     index.add_argument("--verbose", action="store_true", help="show the model's loading bars")
     index.add_argument(
@@ -104,6 +111,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def _run_index(args) -> int:
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
     from .index.build import build_index  # lazy: corpus readers and the sentence splitter, not needed by `ask`
 
     report = build_index(
@@ -115,6 +124,7 @@ def _run_index(args) -> int:
         max_document_mb=args.max_document_mb,
         show_bar=sys.stderr.isatty() or bool(os.environ.get("BRIEFING_PROGRESS")),
         log=log,
+        workers=args.workers,
     )
     for skipped in report.skipped:
         print(f"warning: skipped {skipped}", file=sys.stderr)

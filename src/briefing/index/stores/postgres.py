@@ -632,15 +632,25 @@ class _Writer:
     the SQLite store (documents, passages, sentence vectors, counters) and on the FAISS index
     (``add_with_ids``, ``remove_ids``).  Vectors wait in memory until their passages are written."""
 
-    def __init__(self, cursor, dimension: int):
+    def __init__(self, cursor, dimension: int, *, staged: bool = False):
         self.cursor = cursor
         self.dimension = dimension
         self._vectors: dict[int, np.ndarray] = {}
         self._sentences: dict[int, np.ndarray] = {}
         self.touched_terms: set[str] = set()
+        # A worker writes into the staging tables, its passages numbered from the shared sequence
+        # (``_Embedding`` numbers them from 0; ``_ids`` maps its numbers to the sequence's).
+        self.prefix = "staged_" if staged else ""
+        self._ids: dict[int, int] | None = {} if staged else None
+
+    def _global(self, pid: int) -> int:
+        return pid if self._ids is None else self._ids[pid]
 
     # the vector index's side
     def add_with_ids(self, matrix: np.ndarray, ids: np.ndarray) -> None:
+        if self._ids is not None:
+            self.cursor.execute(f"SELECT nextval('{S}.passage_ids') FROM generate_series(1, %s)", (len(ids),))
+            self._ids.update(zip((int(i) for i in ids.tolist()), (int(r[0]) for r in self.cursor.fetchall())))
         for pid, row in zip(ids.tolist(), matrix):
             self._vectors[int(pid)] = row
 
@@ -649,12 +659,15 @@ class _Writer:
 
     # the store's side
     def next_passage_id(self) -> int:
+        if self._ids is not None:
+            return 0
         self.cursor.execute(f"SELECT value FROM {S}.meta WHERE key = 'next_passage_id'")
         row = self.cursor.fetchone()
         return int(row[0]) if row else 0
 
     def set_next_passage_id(self, value: int) -> None:
-        _set_meta(self.cursor, {"next_passage_id": str(value)})
+        if self._ids is None:
+            _set_meta(self.cursor, {"next_passage_id": str(value)})
 
     def document_hashes(self) -> dict[str, tuple[str, str]]:
         self.cursor.execute(f"SELECT doc_id, path, sha256 FROM {S}.documents")
@@ -668,7 +681,8 @@ class _Writer:
 
         start, end = _period(document.date)
         self.cursor.execute(
-            f"INSERT INTO {S}.documents (doc_id, path, title, date, date_start, date_end, source, url, sha256, "
+            f"INSERT INTO {S}.{self.prefix}documents (doc_id, path, title, date, date_start, date_end, source, url, "
+            "sha256, "
             "pages, text) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 document.doc_id,
@@ -686,18 +700,20 @@ class _Writer:
         )
         postings = []
         with self.cursor.copy(
-            f"COPY {S}.passages (passage_id, doc_id, ordinal, char_start, char_end, text, sentences, date_start, "
+            f"COPY {S}.{self.prefix}passages (passage_id, doc_id, ordinal, char_start, char_end, text, sentences, "
+            "date_start, "
             "date_end, source, length, embedding, sentence_vectors) FROM STDIN"
         ) as copy:
             for p in passages:
                 tokens = lexical_tokens(f"{document.title or ''}\n{p.text}")
                 counts = Counter(tokens)
-                postings.extend((term, p.passage_id, tf, len(tokens)) for term, tf in counts.items())
+                pid = self._global(p.passage_id)
+                postings.extend((term, pid, tf, len(tokens)) for term, tf in counts.items())
                 self.touched_terms.update(counts)
                 sentences = json.dumps([[s.char_start, s.char_end, s.speaker] for s in p.sentences])
                 copy.write_row(
                     (
-                        p.passage_id,
+                        pid,
                         p.doc_id,
                         p.ordinal,
                         p.char_start,
@@ -712,7 +728,7 @@ class _Writer:
                         np.ascontiguousarray(self._sentences.pop(p.passage_id), dtype=np.float16).tobytes(),
                     )
                 )
-        with self.cursor.copy(f"COPY {S}.postings (term, passage_id, tf, length) FROM STDIN") as copy:
+        with self.cursor.copy(f"COPY {S}.{self.prefix}postings (term, passage_id, tf, length) FROM STDIN") as copy:
             for row in postings:
                 copy.write_row(row)
 
@@ -753,6 +769,22 @@ def _set_meta(cursor, values: dict[str, str]) -> None:
             f"INSERT INTO {S}.meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+def _build_meta(embedder, params, plan, report) -> dict[str, str]:
+    """What ``meta`` records of a finished build (the embedded store's manifest)."""
+    return {
+        "schema_version": str(SCHEMA_VERSION),
+        "package_version": package_version(),
+        "model_name": embedder.identity,
+        "model_path": str(embedder.path),
+        "dimension": str(embedder.dimension),
+        "chunking": json.dumps(params.to_dict(), sort_keys=True),
+        "files": json.dumps(dict(sorted(plan.files.items()))),
+        "generation": "pg-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ"),
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "documents": str(report.documents),
+    }
 
 
 def _create_schema(cursor, database: Database, dimension: int) -> None:
@@ -847,21 +879,7 @@ def build_index(
             writer.update_terms()
             cursor.execute(HNSW_SQL)
             checkpoint("vectors")
-            _set_meta(
-                cursor,
-                {
-                    "schema_version": str(SCHEMA_VERSION),
-                    "package_version": package_version(),
-                    "model_name": embedder.identity,
-                    "model_path": str(embedder.path),
-                    "dimension": str(embedder.dimension),
-                    "chunking": json.dumps(params.to_dict(), sort_keys=True),
-                    "files": json.dumps(dict(sorted(plan.files.items()))),
-                    "generation": "pg-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ"),
-                    "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                    "documents": str(report.documents),
-                },
-            )
+            _set_meta(cursor, _build_meta(embedder, params, plan, report))
             checkpoint("commit")
         # After the commit, outside any transaction: fresh planner statistics, and a visibility map
         # so the postings are read from their index alone (PRIMARY KEY ... INCLUDE (tf, length)).
@@ -871,5 +889,247 @@ def build_index(
     finally:
         database.close()
     checkpoint("manifest")
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# --- indexing spread over workers ------------------------------------------------------------------
+#
+# ``briefing index --workers N``: the coordinator plans the build (what changed) and queues the
+# documents to embed in ``queue``; N workers (the coordinator among them, or ``work`` on other
+# machines that see the same corpus folder) claim a few at a time with ``FOR UPDATE SKIP LOCKED``,
+# embed them and write their rows into the ``staged_*`` tables, and mark them done, all in one
+# transaction per claim: a worker killed mid-claim loses nothing (its claim goes back to the queue
+# with the rollback) and nothing is embedded twice (a claim is done exactly when its rows are
+# written).  The coordinator then switches in one transaction, as a one-process build does.
+
+CLAIM = 8  # documents per claim
+
+
+def _staging_sql(dimension: int) -> list[str]:
+    return [
+        f"DROP TABLE IF EXISTS {S}.queue, {S}.staged_documents, {S}.staged_passages, {S}.staged_postings",
+        f"CREATE TABLE {S}.queue (doc_id text PRIMARY KEY, path text NOT NULL, done boolean NOT NULL DEFAULT false)",
+        f"""CREATE TABLE {S}.staged_documents (
+            doc_id text PRIMARY KEY, path text NOT NULL, title text, date text, source text, url text,
+            date_start text, date_end text, sha256 text NOT NULL, pages text NOT NULL, text text NOT NULL)""",
+        f"""CREATE TABLE {S}.staged_passages (
+            passage_id bigint PRIMARY KEY, doc_id text NOT NULL, ordinal int NOT NULL, char_start int NOT NULL,
+            char_end int NOT NULL, text text NOT NULL, sentences text NOT NULL, date_start text, date_end text,
+            source text, length int NOT NULL, embedding vector({int(dimension)}) NOT NULL,
+            sentence_vectors bytea NOT NULL)""",
+        f"""CREATE TABLE {S}.staged_postings (
+            term text COLLATE "C" NOT NULL, passage_id bigint NOT NULL, tf int NOT NULL, length int NOT NULL)""",
+        f"CREATE SEQUENCE IF NOT EXISTS {S}.passage_ids",
+    ]
+
+
+def work(
+    url: str,
+    corpus_dir: Path,
+    *,
+    embedder=None,
+    max_document_mb: float | None = None,
+    log: Callable[[str], None] = print,
+) -> int:
+    """Claim, embed and stage queued documents until the queue has none left unclaimed; returns
+    how many documents this worker staged.  The model and chunking are the running build's."""
+    from ...corpus import max_document_bytes, read_file
+    from ...corpus.chunking import ChunkingParams
+    from ...errors import CorpusError
+    from ..build import _Embedding
+    from ..embedder import Embedder, backend_of
+
+    database = Database(url)
+    connection = database.connection()
+    meta = read_meta(database) or {}
+    if "build_model_name" not in meta:
+        database.close()
+        raise IndexMissingError(f"no build is waiting for workers in {database.display}")
+    if embedder is None:
+        embedder = Embedder(meta["build_model_path"], backend=backend_of(meta["build_model_name"]))
+    if embedder.identity != meta["build_model_name"]:
+        database.close()
+        raise IndexMismatchError(
+            f"the build in {database.display} embeds with {meta['build_model_name']}, not {embedder.identity}; "
+            "start the worker with that model"
+        )
+    chunking = json.loads(meta["build_chunking"])
+    params = ChunkingParams(**{key: chunking[key] for key in ("max_tokens", "overlap_sentences", "splitter")})
+    if params.to_dict() != chunking:
+        database.close()
+        raise IndexMismatchError(
+            f"the build in {database.display} chunks as {chunking}, this briefing as {params.to_dict()}; "
+            "run the same briefing version on every worker"
+        )
+    corpus_dir, max_bytes = Path(corpus_dir), max_document_bytes(max_document_mb)
+    files: dict[str, dict[str, Document]] = {}
+    staged = 0
+    try:
+        while True:
+            with connection.transaction(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT doc_id, path FROM {S}.queue WHERE NOT done ORDER BY path, doc_id "
+                    "LIMIT %s FOR UPDATE SKIP LOCKED",
+                    (CLAIM,),
+                )
+                claimed = cursor.fetchall()
+                if not claimed:
+                    break
+                writer = _Writer(cursor, embedder.dimension, staged=True)
+                embedding = _Embedding(writer, writer, embedder, params, len(claimed), None, False)
+                for doc_id, path in claimed:
+                    if path not in files:
+                        files.clear()  # claims come in path order: one file's documents at a time
+                        try:
+                            documents, _ = read_file(corpus_dir, corpus_dir / path, max_bytes=max_bytes)
+                        except CorpusError as error:
+                            log(f"warning: {path}: {error}")
+                            documents = []
+                        files[path] = {document.doc_id: document for document in documents}
+                    document = files[path].get(doc_id)
+                    if document is not None:  # gone since the plan: nothing to stage
+                        embedding.add(document)
+                embedding.close()
+                checkpoint("claim")
+                cursor.execute(f"UPDATE {S}.queue SET done = true WHERE doc_id = ANY(%s)", ([r[0] for r in claimed],))
+            staged += len(claimed)
+    except psycopg.OperationalError as error:
+        raise database.error(error, "embedding queued documents") from None
+    finally:
+        database.close()
+    return staged
+
+
+def _worker_process(url: str, corpus_dir: str, max_document_mb: float | None) -> None:
+    """A worker process started by ``--workers`` (multiprocessing, spawned): its own model and connection."""
+    work(url, Path(corpus_dir), max_document_mb=max_document_mb, log=lambda message: None)
+
+
+def build_with_workers(
+    corpus_dir: Path,
+    url: str,
+    *,
+    workers: int,
+    embedder=None,
+    model_path=None,
+    backend=None,
+    full: bool = False,
+    params=None,
+    max_document_mb: float | None = None,
+    log: Callable[[str], None] = print,
+    start_workers: Callable[[int], list] | None = None,
+):
+    """``build_index`` with the embedding spread over ``workers`` processes through the queue
+    table (this process is one of them); the switch is one transaction as in a one-process build.
+    ``start_workers(n)`` starts the other workers and returns objects with ``join()`` (default:
+    ``n`` spawned processes running :func:`work`)."""
+    import multiprocessing
+
+    from ...corpus import max_document_bytes
+    from ...corpus.chunking import ChunkingParams
+    from ..build import BuildReport, _full_rebuild_reason, embedder_for, plan_build
+
+    started = time.perf_counter()
+    max_bytes = max_document_bytes(max_document_mb)
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        raise CorpusEmptyError(f"corpus folder {corpus_dir} does not exist")
+    params = params or ChunkingParams()
+    database = Database(url)
+    connection = database.connection()
+    try:
+        if not connection.execute("SELECT pg_try_advisory_lock(%s)", (BUILD_LOCK,)).fetchone()[0]:
+            raise IndexBusyError(f"another `briefing index` is updating {database.display}; wait for it to finish")
+        try:
+            old = read_manifest(database)
+        except IndexMismatchError as error:
+            log(f"full rebuild: {error}")
+            old = None
+        if embedder is None:
+            embedder = embedder_for(old, model_path=model_path, backend=backend)
+        reason = _full_rebuild_reason(old, embedder, params, full)
+        if reason:
+            log(f"full rebuild: {reason}")
+            old = None
+        with connection.transaction(), connection.cursor() as cursor:
+            _create_schema(cursor, database, embedder.dimension)
+            stored = _Writer(cursor, embedder.dimension).document_hashes() if old else {}
+            plan = plan_build(corpus_dir, old.files if old else {}, stored, max_bytes=max_bytes)
+            if old is None and not plan.files_read:
+                raise CorpusEmptyError(f"no documents in {corpus_dir} (supported: .md .txt .html .htm .pdf .jsonl)")
+            for statement in _staging_sql(embedder.dimension):
+                cursor.execute(statement)
+            with cursor.copy(f"COPY {S}.queue (doc_id, path) FROM STDIN") as copy:
+                for document in plan.embed:
+                    copy.write_row((document.doc_id, document.path))
+            # New passages are numbered after every passage the index holds (or held: ids are not reused).
+            next_id = _Writer(cursor, embedder.dimension).next_passage_id() if old else 0
+            cursor.execute(f"SELECT setval('{S}.passage_ids', %s, false)", (max(next_id, 1),))
+            _set_meta(
+                cursor,
+                {
+                    "build_model_name": embedder.identity,
+                    "build_model_path": str(embedder.path),
+                    "build_chunking": json.dumps(params.to_dict(), sort_keys=True),
+                },
+            )
+        checkpoint("start")
+        if start_workers is None:
+
+            def start_workers(count: int) -> list:
+                context = multiprocessing.get_context("spawn")
+                processes = [
+                    context.Process(target=_worker_process, args=(url, str(corpus_dir), max_document_mb))
+                    for _ in range(count)
+                ]
+                for process in processes:
+                    process.start()
+                return processes
+
+        others = start_workers(max(workers - 1, 0)) if plan.embed else []
+        work(url, corpus_dir, embedder=embedder, max_document_mb=max_document_mb, log=log)
+        for other in others:
+            other.join()
+        # What a killed worker had claimed went back to the queue: finish it here.
+        work(url, corpus_dir, embedder=embedder, max_document_mb=max_document_mb, log=log)
+        report = BuildReport(
+            added=plan.added,
+            changed=plan.changed,
+            removed=plan.removed,
+            unchanged=plan.unchanged,
+            skipped=plan.skipped,
+            full_rebuild_reason=reason,
+        )
+        with connection.transaction(), connection.cursor() as cursor:  # the switch
+            if old is None:
+                for table in TABLES:
+                    cursor.execute(f"DROP TABLE IF EXISTS {S}.{table} CASCADE")
+                _create_schema(cursor, database, embedder.dimension)
+            writer = _Writer(cursor, embedder.dimension)
+            for doc_id in plan.delete:
+                writer.delete_document(doc_id)
+            cursor.execute(f"INSERT INTO {S}.documents SELECT * FROM {S}.staged_documents")
+            cursor.execute(f"INSERT INTO {S}.passages SELECT * FROM {S}.staged_passages RETURNING passage_id")
+            report.embedded_passages = len(cursor.fetchall())
+            cursor.execute(f"INSERT INTO {S}.postings SELECT * FROM {S}.staged_postings")
+            cursor.execute(f"SELECT DISTINCT term FROM {S}.staged_postings")
+            writer.touched_terms.update(row[0] for row in cursor.fetchall())
+            report.documents, report.passages = writer.counts()
+            if report.documents == 0:
+                raise CorpusEmptyError(f"no usable documents in {corpus_dir}")
+            writer.update_terms()
+            cursor.execute(HNSW_SQL)
+            cursor.execute(f"SELECT nextval('{S}.passage_ids')")
+            next_id = int(cursor.fetchone()[0])
+            cursor.execute(f"DROP TABLE {S}.queue, {S}.staged_documents, {S}.staged_passages, {S}.staged_postings")
+            cursor.execute(f"DELETE FROM {S}.meta WHERE key LIKE 'build_%%'")
+            _set_meta(cursor, _build_meta(embedder, params, plan, report) | {"next_passage_id": str(next_id)})
+            checkpoint("commit")
+        connection.execute(f"VACUUM (ANALYZE) {S}.postings, {S}.terms, {S}.passages, {S}.documents")
+    except psycopg.OperationalError as error:
+        raise database.error(error, "building the index") from None
+    finally:
+        database.close()  # the session's advisory lock goes with it
     report.seconds = time.perf_counter() - started
     return report
