@@ -298,3 +298,21 @@ def test_workers_need_a_database(tmp_path, capsys):
         ["index", "--corpus", str(corpus_v1(tmp_path / "corpus")), "--index", str(tmp_path / "i"), "--workers", "2"]
     )
     assert code == 2 and "--workers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("postgresql://analyst:pw@db:5432/briefs", "postgresql://analyst@db:5432/briefs"),
+        (
+            "postgresql://analyst@db/briefs?password=pw&sslmode=require",
+            "postgresql://analyst@db/briefs?sslmode=require",
+        ),
+        ("postgresql://postgres:@/postgres?host=/tmp/x", "postgresql://postgres@/postgres?host=/tmp/x"),
+        ("postgresql://db/briefs", "postgresql://db/briefs"),
+    ],
+)
+def test_urls_are_shown_without_their_password(url, shown):
+    from briefing.index.stores import describe
+
+    assert describe(url) == shown

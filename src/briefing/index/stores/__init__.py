@@ -36,10 +36,13 @@ def default_index() -> Path | str:
 def redact(url: str) -> str:
     """``url`` without its password (for messages, logs and cache folder names)."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit(parts._replace(netloc=user + parts.netloc.rsplit("@", 1)[-1]))
+    if parts.password is not None:
+        user = f"{parts.username}@" if parts.username else ""
+        parts = parts._replace(netloc=user + parts.netloc.rsplit("@", 1)[-1])
+    if "password" in parts.query.lower():  # ?password=... is libpq's other way to give it
+        kept = [pair for pair in parts.query.split("&") if not pair.lower().startswith("password=")]
+        parts = parts._replace(query="&".join(kept))
+    return urlunsplit(parts)
 
 
 def describe(location: object) -> str:
