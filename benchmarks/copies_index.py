@@ -2,7 +2,8 @@
 
 Usage (repository root, project venv)::
 
-    python benchmarks/copies_index.py --source-index DIR --collection FILE.jsonl --passages 100000 --out DIR
+    python benchmarks/copies_index.py --source-index DIR --collection FILE.jsonl --passages 100000 --out DIR \
+        [--index postgresql://...]
 
 The copies' passage and sentence vectors come from ``--source-index`` (an index of the same
 collection) through ``benchmarks/caching.py``: texts repeat, so nothing is embedded and the
@@ -29,6 +30,7 @@ from caching import CachingEmbedder  # noqa: E402
 from briefing.index.build import build_index  # noqa: E402
 from briefing.index.embedder import Embedder  # noqa: E402
 from briefing.index.load import load_index  # noqa: E402
+from briefing.index.stores import index_location  # noqa: E402
 
 
 def main() -> int:
@@ -36,7 +38,8 @@ def main() -> int:
     parser.add_argument("--source-index", type=Path, required=True)
     parser.add_argument("--collection", type=Path, required=True)
     parser.add_argument("--passages", type=int, required=True)
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True, help="a folder: the copied corpus, and the index in it")
+    parser.add_argument("--index", type=index_location, help="build into this index instead (a postgresql:// URL)")
     args = parser.parse_args()
     source = load_index(args.source_index)
     per_copy = source.manifest.passages
@@ -54,7 +57,8 @@ def main() -> int:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
     embedder = CachingEmbedder.from_index(Embedder(), args.source_index)
     started = time.perf_counter()
-    report = build_index(corpus, args.out / "index", embedder=embedder, full=True, show_bar=False, log=print)
+    target = args.index or args.out / "index"
+    report = build_index(corpus, target, embedder=embedder, full=True, show_bar=False, log=print)
     print(
         json.dumps(
             {

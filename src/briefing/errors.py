@@ -60,3 +60,8 @@ class IndexBusyError(BriefingError):
 
 class ModelError(BriefingError):
     """The embedding model cannot be found or loaded (exit 1)."""
+
+
+class DatabaseError(BriefingError):
+    """The PostgreSQL index's server cannot be reached, refused the user, went away, or lacks
+    pgvector; the message names the server (never the password) and says what to do (exit 1)."""

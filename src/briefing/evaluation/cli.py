@@ -25,6 +25,7 @@ from ..cli_common import add_filter_args, filters_from_args, log
 from ..errors import GoldSetError, UsageError
 from ..index.embedder import Embedder
 from ..index.load import load_index
+from ..index.stores import default_index, index_location
 from .baselines import BASELINES, SentenceBank, parse_baselines
 from .beir import evaluate_beir, load_beir, prepare_index
 from .cache import cache_root, cached_index, content_hash, folder_files, index_settings
@@ -56,9 +57,10 @@ def add_eval_parser(commands):
     )
     parser.add_argument(
         "--index",
-        type=Path,
+        type=index_location,
         action="append",
-        help="index folder (default: index); repeat to pair with several --questions",
+        help="index folder or postgresql:// URL (default: $BRIEFING_INDEX, else index); repeat to pair with "
+        "several --questions",
     )
     parser.add_argument("--questions", type=Path, action="append", help="a gold set (.jsonl); may repeat")
     parser.add_argument(
@@ -209,7 +211,7 @@ def _pairs(args) -> list[tuple[Path, Path | None]]:
             raise UsageError(f"{args.corpus} is not a folder")
         indexes: list[Path | None] = [None] * len(questions)
     else:
-        indexes = args.index or [Path("index")]
+        indexes = args.index or [default_index()]
         if len(indexes) == 1:
             indexes = indexes * len(questions)
     if len(indexes) != len(questions):

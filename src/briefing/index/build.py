@@ -26,13 +26,14 @@ from tqdm import tqdm
 from .._version import package_version
 from ..corpus import SkippedFile, file_sha256, max_document_bytes, read_file, walk
 from ..corpus.chunking import ChunkingParams, chunk_document
-from ..errors import CorpusEmptyError, CorpusError, IndexBusyError, IndexMismatchError
+from ..errors import CorpusEmptyError, CorpusError, IndexBusyError, IndexMismatchError, UsageError
 from ..faults import checkpoint
 from ..records import Document, IndexManifest, Passage
 from . import periods, vectors
 from .embedder import DEFAULT_BACKEND, Embedder, backend_of
 from .manifest import FAISS_NAME, MANIFEST_NAME, SCHEMA_VERSION, SQLITE_NAME, read_manifest, write_manifest
 from .store import Store
+from .stores import is_database
 
 ProgressCallback = Callable[[int, int, str], None]
 
@@ -331,7 +332,7 @@ def apply_plan(
 
 def build_index(
     corpus_dir: Path,
-    index_dir: Path,
+    index_dir: Path | str,
     *,
     embedder: Embedder | None = None,
     model_path: str | Path | None = None,
@@ -342,6 +343,7 @@ def build_index(
     progress: ProgressCallback | None = None,
     show_bar: bool = True,
     log: Callable[[str], None] = print,
+    workers: int = 1,
 ) -> BuildReport:
     """Bring the index in ``index_dir`` up to date with ``corpus_dir``; returns what was done.
 
@@ -353,8 +355,41 @@ def build_index(
     one, which ``briefing ask`` and the UI go on reading until the manifest switches.
     ``max_document_mb`` is the document size limit (default ``$BRIEFING_MAX_DOCUMENT_MB``
     or 20); larger documents are skipped.  Killed at any point, the next build
-    removes what was left half-done.
+    removes what was left half-done.  ``index_dir`` may be a ``postgresql://`` URL (the PostgreSQL
+    store, :mod:`briefing.index.stores.postgres`), where ``workers`` > 1 spreads the embedding over
+    that many processes.
     """
+    if workers > 1 and not is_database(index_dir):
+        raise UsageError("--workers spreads indexing over processes of a postgresql:// index; drop it for a folder")
+    if is_database(index_dir):  # the PostgreSQL store: the same plan and embedding, one transaction
+        from .stores import postgres
+
+        if workers > 1:
+            return postgres.build_with_workers(
+                corpus_dir,
+                index_dir,
+                workers=workers,
+                embedder=embedder,
+                model_path=model_path,
+                backend=backend,
+                full=full,
+                params=params,
+                max_document_mb=max_document_mb,
+                log=log,
+            )
+        return postgres.build_index(
+            corpus_dir,
+            index_dir,
+            embedder=embedder,
+            model_path=model_path,
+            backend=backend,
+            full=full,
+            params=params,
+            max_document_mb=max_document_mb,
+            progress=progress,
+            show_bar=show_bar,
+            log=log,
+        )
     started = time.perf_counter()
     max_bytes = max_document_bytes(max_document_mb)
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)

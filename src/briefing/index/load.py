@@ -17,6 +17,7 @@ from . import periods, vectors
 from .embedder import Embedder, backend_of, model_fingerprint
 from .manifest import FAISS_NAME, SQLITE_NAME, read_manifest
 from .store import Store
+from .stores import is_database
 
 # A question word held by more than this share of the passages is left out of the lexical
 # query: FTS5 computes bm25() for every passage holding any query word, so a common word
@@ -49,20 +50,16 @@ LEXICAL_POSTFILTER_ROWS = 5_000
 CLOSE_WORD_RATIO = 0.85
 
 
-class Index:
-    """A loaded, read-only index generation and the model that queries it."""
+class IndexQueries:
+    """What both stores answer the same way, from their ``store``, ``vectors``, ``manifest`` and
+    ``embedder``: typo lookups, document frequencies, the lexical query's words, query and
+    sentence vectors, status.  ``Index`` (embedded) and ``PostgresIndex`` add the searches."""
 
-    def __init__(self, index_dir: Path, manifest: IndexManifest, embedder: Embedder):
-        self.dir = index_dir
-        self.manifest = manifest
-        self.embedder = embedder
-        folder = index_dir / manifest.generation
-        self.store = Store(folder / SQLITE_NAME, read_only=True)
-        self.vectors = vectors.load(folder / FAISS_NAME)
-        self._search_lock = threading.Lock()
+    manifest: IndexManifest
+    embedder: Embedder
+
+    def __init__(self) -> None:
         self._frequencies: dict[str, int] = {}  # folded word -> passages holding it; bounded below
-        self._table: periods.PassageTable | None | bool = False  # False: not read yet
-        self._masks: dict[tuple, np.ndarray] = {}  # filter -> allowed-passage mask, the last few
         self._dated: bool | None = None
 
     @property
@@ -109,6 +106,67 @@ class Index:
             rarest = set(sorted(present, key=lambda term: frequency[term])[:LEXICAL_MIN_TERMS])
             kept = [term for term in present if term in rarest]
         return kept
+
+    def encode_query(self, text: str) -> np.ndarray:
+        # The question side of the model (E5's ``query:``); embedders without one encode both sides alike.
+        encode = getattr(self.embedder, "encode_query", None) or self.embedder.encode
+        return encode([text])[0]
+
+    def sentence_vectors(self, passages: Iterable[Passage]) -> dict[int, np.ndarray]:
+        """passage_id -> float32 array (n_sentences x dimension), rows in ``passage.sentences``
+        order and L2-normalised: the vectors stored at index time (float16 on disk).
+
+        A passage whose stored rows are missing or do not match its sentences is
+        encoded here, one sentence at a time (a fallback; a schema-3 build stores all).
+        """
+        passages = list(passages)
+        stored = self.store.sentence_vectors((p.passage_id for p in passages), self.vectors.d)
+        out: dict[int, np.ndarray] = {}
+        missing: list[Passage] = []
+        for passage in passages:
+            matrix = stored.get(passage.passage_id)
+            if matrix is None or len(matrix) != len(passage.sentences):
+                missing.append(passage)
+                continue
+            matrix = matrix.astype(np.float32)
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            out[passage.passage_id] = matrix
+        if missing:
+            texts = [
+                p.text[s.char_start - p.char_start : s.char_end - p.char_start] for p in missing for s in p.sentences
+            ]
+            encoded = self.embedder.encode(texts)
+            row = 0
+            for passage in missing:
+                out[passage.passage_id] = encoded[row : row + len(passage.sentences)]
+                row += len(passage.sentences)
+        return out
+
+    def status(self) -> dict:
+        """Documents, passages, model and last build, for the UI and ``briefing status``."""
+        return {
+            "documents": self.manifest.documents,
+            "passages": self.manifest.passages,
+            "model": self.manifest.model_name,
+            "built_at": self.manifest.built_at,
+            "generation": self.manifest.generation,
+        }
+
+
+class Index(IndexQueries):
+    """A loaded, read-only generation of the embedded store (SQLite + FTS5, FAISS) and its model."""
+
+    def __init__(self, index_dir: Path, manifest: IndexManifest, embedder: Embedder):
+        super().__init__()
+        self.dir = index_dir
+        self.manifest = manifest
+        self.embedder = embedder
+        folder = index_dir / manifest.generation
+        self.store = Store(folder / SQLITE_NAME, read_only=True)
+        self.vectors = vectors.load(folder / FAISS_NAME)
+        self._search_lock = threading.Lock()
+        self._table: periods.PassageTable | None | bool = False  # False: not read yet
+        self._masks: dict[tuple, np.ndarray] = {}  # filter -> allowed-passage mask, the last few
 
     def filter_mask(
         self, *, since: str | None = None, until: str | None = None, source: str | None = None
@@ -162,54 +220,9 @@ class Index:
                     return kept[:limit]
         return self.store.lexical_search(match, limit, since=since, until=until, source=source)
 
-    def encode_query(self, text: str) -> np.ndarray:
-        # The question side of the model (E5's ``query:``); embedders without one encode both sides alike.
-        encode = getattr(self.embedder, "encode_query", None) or self.embedder.encode
-        return encode([text])[0]
-
-    def sentence_vectors(self, passages: Iterable[Passage]) -> dict[int, np.ndarray]:
-        """passage_id -> float32 array (n_sentences x dimension), rows in ``passage.sentences``
-        order and L2-normalised: the vectors stored at index time (float16 on disk).
-
-        A passage whose stored rows are missing or do not match its sentences is
-        encoded here, one sentence at a time (a fallback; a schema-3 build stores all).
-        """
-        passages = list(passages)
-        stored = self.store.sentence_vectors((p.passage_id for p in passages), self.vectors.d)
-        out: dict[int, np.ndarray] = {}
-        missing: list[Passage] = []
-        for passage in passages:
-            matrix = stored.get(passage.passage_id)
-            if matrix is None or len(matrix) != len(passage.sentences):
-                missing.append(passage)
-                continue
-            matrix = matrix.astype(np.float32)
-            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
-            out[passage.passage_id] = matrix
-        if missing:
-            texts = [
-                p.text[s.char_start - p.char_start : s.char_end - p.char_start] for p in missing for s in p.sentences
-            ]
-            encoded = self.embedder.encode(texts)
-            row = 0
-            for passage in missing:
-                out[passage.passage_id] = encoded[row : row + len(passage.sentences)]
-                row += len(passage.sentences)
-        return out
-
     def dense_search(self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None = None):
         """(passage_id, cosine) pairs, best first."""
         return vectors.search(self.vectors, query_vector, k, allowed)
-
-    def status(self) -> dict:
-        """Documents, passages, model and last build, for the UI and ``briefing status``."""
-        return {
-            "documents": self.manifest.documents,
-            "passages": self.manifest.passages,
-            "model": self.manifest.model_name,
-            "built_at": self.manifest.built_at,
-            "generation": self.manifest.generation,
-        }
 
     def close(self) -> None:
         self.store.close()
@@ -217,16 +230,33 @@ class Index:
 
 def load_index(
     index_dir: Path | str = "index", *, model_path: str | Path | None = None, embedder: Embedder | None = None
-) -> Index:
-    """Open the index in ``index_dir`` with the model it was built with.
+):
+    """Open the index in ``index_dir`` (a folder, or a ``postgresql://`` URL: see
+    :mod:`briefing.index.stores`) with the model it was built with.
 
     Raises IndexMissingError when there is no index yet and IndexMismatchError
     when it was built with another schema or model than ``model_path``.
     """
+    if is_database(index_dir):
+        from .stores import postgres
+
+        return postgres.load_postgres(index_dir, lambda manifest: _model_for(manifest, model_path, embedder))
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
     if manifest is None:
         raise IndexMissingError(f"no index in {index_dir}; build one with `briefing index --index {index_dir}`")
+    embedder = _model_for(manifest, model_path, embedder)
+    if not (index_dir / manifest.generation).is_dir():
+        # A build switched generations and removed this one since the manifest was read: read it again.
+        latest = read_manifest(index_dir)
+        if latest is not None and latest.model_name == manifest.model_name:
+            manifest = latest
+    return Index(index_dir, manifest, embedder)
+
+
+def _model_for(manifest: IndexManifest, model_path: str | Path | None, embedder: Embedder | None) -> Embedder:
+    """The model to query an index built as ``manifest`` says: ``embedder``, else the one at
+    ``model_path``, else the build's; IndexMismatchError when it is not the build's model."""
     if embedder is None:
         path = Path(model_path) if model_path else Path(manifest.model_path)
         if not path.exists():
@@ -245,9 +275,4 @@ def load_index(
             f"the index was built with {manifest.model_name} but the model is {embedder.identity}; "
             f"rebuild with `briefing index --full` or use the same model"
         )
-    if not (index_dir / manifest.generation).is_dir():
-        # A build switched generations and removed this one since the manifest was read: read it again.
-        latest = read_manifest(index_dir)
-        if latest is not None and latest.model_name == manifest.model_name:
-            manifest = latest
-    return Index(index_dir, manifest, embedder)
+    return embedder

@@ -17,7 +17,7 @@ from ..errors import BriefingError, IndexBusyError
 from ..index.build import BuildReport, build_index, embedder_for
 from ..index.embedder import Embedder
 from ..index.load import Index, load_index
-from ..index.manifest import read_manifest
+from ..index.stores import current_manifest, describe, is_database
 from . import memory
 from .uploads import add_to_corpus
 
@@ -38,7 +38,7 @@ class IndexHolder:
     def __init__(self, index: Index, corpus_dir: Path, index_dir: Path):
         self._index = index
         self.corpus_dir = Path(corpus_dir)
-        self.index_dir = Path(index_dir)
+        self.index_dir = index_dir if is_database(index_dir) else Path(index_dir)
         self._swap_lock = threading.Lock()
         self.rebuild_lock = threading.Lock()
 
@@ -145,7 +145,7 @@ def add_and_rebuild(
 def startup_embedder(index_dir: Path) -> Embedder:
     """The model the index was built with when it still exists, else the default model."""
     try:
-        manifest = read_manifest(Path(index_dir))
+        manifest = current_manifest(index_dir)
     except BriefingError:
         manifest = None
     return embedder_for(manifest)
@@ -155,13 +155,13 @@ def prepare(
     corpus_dir: Path, index_dir: Path, *, embedder: Embedder | None = None, show_bar: bool = True
 ) -> IndexHolder:
     """Bring the index up to date with the corpus, load it once, and wrap it in a holder."""
-    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    corpus_dir, index_dir = Path(corpus_dir), (index_dir if is_database(index_dir) else Path(index_dir))
     embedder = embedder or startup_embedder(index_dir)
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    log(f"briefing: updating the index in {index_dir} from {corpus_dir} …")
+    log(f"briefing: updating the index in {describe(index_dir)} from {corpus_dir} …")
     report = build_index(corpus_dir, index_dir, embedder=embedder, show_bar=show_bar, log=log)
     for skipped in report.skipped:
         log(f"warning: skipped {skipped}")
