@@ -96,11 +96,16 @@ def page(browser, server):
     context.close()
 
 
+ANSWERS = "#bf-transcript .bf-answer:not(.bf-pending)"
+
+
 def _ask(page, question: str):
+    """Ask in the box and wait for this question's answer (the one after those already shown)."""
+    before = page.locator(ANSWERS).count()
     box = page.locator("#bf-question textarea")
     box.fill(question)
     box.press("Enter")
-    answer = page.locator("#bf-transcript .bf-answer:not(.bf-pending)").last
+    answer = page.locator(ANSWERS).nth(before)
     answer.wait_for()
     return answer
 
@@ -184,3 +189,14 @@ def test_rebuild_when_busy_says_so_and_the_chat_still_answers(server):
         assert "has not changed" in transcript
     finally:
         holder.rebuild_lock.release()
+
+
+def test_a_filter_that_leaves_nothing_is_named_in_the_reply(page):
+    page.locator("#bf-since input, #bf-since textarea").first.fill("2031-01-01")
+    answer = _ask(page, "Did the US position change?")
+    assert answer.inner_text().strip() == phrases.empty_filter_phrase("2031-01-01", None, None)
+    page.locator("#bf-since input, #bf-since textarea").first.fill("2022-01-01")
+    answer = _ask(page, "What did the State Department say about the S-400 in 2021?")
+    expected = phrases.date_conflict_phrase(("2021-01-01", "2021-12-31"), "2022-01-01", None)
+    assert answer.inner_text().strip() == expected
+    assert answer.locator("blockquote, button.bf-cite").count() == 0

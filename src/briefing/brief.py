@@ -7,7 +7,7 @@ the number of its source; then the numbered sources (title, date, source, URL,
 file) with where every quote lies (speaker, characters a–b, page for PDFs).
 Sources are numbered once for the whole brief, in order of first quotation, so a
 document quoted in two answers keeps one number.  Nothing is summarised or
-reworded; an abstention is the fixed message ``phrases.NO_ANSWER``.
+reworded; an abstention is its fixed phrase (``phrases.NO_ANSWER``, or the one naming the filter).
 
 >>> text = brief_markdown([reply_a, reply_b])  # doctest: +SKIP
 >>> write_brief([reply_a], Path("brief.docx"))  # doctest: +SKIP
@@ -96,6 +96,11 @@ def _headers(reply: Answer) -> list[str]:
     return lines
 
 
+def _silence(reply: Answer) -> str:
+    """An abstention's fixed phrase: the one the answer gave (naming a filter), else ``NO_ANSWER``."""
+    return reply.answer if reply.abstained and reply.answer else phrases.NO_ANSWER
+
+
 def _caption(extract: Extract, number: int) -> str:
     """``[n] title · date · source``: the document line above its quotes."""
     parts = [extract.title or phrases.UNTITLED, extract.date or phrases.DATE_UNKNOWN]
@@ -161,7 +166,7 @@ def brief_markdown(answers: Sequence[Answer], *, exported: str | None = None) ->
     for reply in answers:
         out += [f"## {QUESTION}: {_md(reply.question)}", ""]
         if reply.abstained or not reply.extracts:
-            out += [phrases.NO_ANSWER, ""]
+            out += [_silence(reply), ""]
             continue
         out += [line for header in _headers(reply) for line in (header, "")]
         for group in _groups(reply):
@@ -196,7 +201,7 @@ def brief_docx(answers: Sequence[Answer], *, exported: str | None = None) -> byt
     for reply in answers:
         word.add_heading(f"{QUESTION}: {reply.question}", level=1)
         if reply.abstained or not reply.extracts:
-            word.add_paragraph(phrases.NO_ANSWER)
+            word.add_paragraph(_silence(reply))
             continue
         for header in _headers(reply):
             word.add_paragraph().add_run(header).italic = True

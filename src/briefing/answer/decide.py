@@ -169,7 +169,8 @@ def decide(
     threshold = evidence.threshold if threshold is None else threshold
     applied, candidates, documents = evidence.filters, evidence.candidates, evidence.documents
     filters_dict = applied.to_dict() if applied else {}
-    abstention = Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
+    silence = evidence.filter_note or phrases.NO_ANSWER  # the filter named when it is why nothing was found
+    abstention = Answer(question=evidence.question, abstained=True, answer=silence, filters=filters_dict)
     if not candidates or (threshold > -1.0 and (evidence.answerability < threshold or evidence.names_missing)):
         return abstention
     if evidence.timeline:
