@@ -111,7 +111,13 @@ def _brief_files(turns: list[dict]) -> tuple[Path, Path]:
     folder = _BRIEF_DIR / uuid.uuid4().hex
     folder.mkdir()
     answers = [turn["answer"] for turn in turns]
-    return write_brief(answers, folder / "brief.md"), write_brief(answers, folder / "brief.docx")
+    # The question a follow-up follows, as the chat shows it: the last line of its retrieval context.
+    follows = [turn["context"].splitlines()[-1] if turn.get("context") else None for turn in turns]
+    return (
+        write_brief(answers, folder / "brief.md", follow_ups=follows),
+        write_brief(answers, folder / "brief.docx", follow_ups=follows),
+    )
+
 
 def _toast(outcome) -> None:
     """The result of an upload or removal as a toast where the user is looking (text, escaped)."""
