@@ -34,6 +34,9 @@ NEW_QUESTION = "Which city will host the permafrost monitoring summit?"
 NEW_FACT = "hosted by Reykjavik"
 TRIAL_TIMEOUT = 300
 
+# Minutes of real processes (issue 26): out of the default run, in CI (`.ci/run`, `-m integration`).
+pytestmark = pytest.mark.integration
+
 DOCUMENTS = {
     "2021-03-04 sanctions.md": "---\ntitle: Sanctions briefing\ndate: 2021-03-04\nsource: Desk A\n---\n"
     "The spokesperson said the sanctions on the defence procurement agency remain in force.\n\n"

@@ -23,6 +23,9 @@ START_TIMEOUT = 240
 USER, PASSWORD = "analyst", "correct-horse-battery-staple"
 GOOD = "---\ntitle: Harbour note\ndate: 2023-03-01\n---\nThe harbour authority of Piraeus announced new inspections.\n"
 
+# Minutes of real processes (issue 26): out of the default run, in CI (`.ci/run`, `-m integration`).
+pytestmark = pytest.mark.integration
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
