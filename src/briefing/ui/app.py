@@ -163,7 +163,11 @@ class ChatPanel:
     transcript: gr.HTML
     question: gr.Textbox
     ask: gr.Button
-    clear: gr.Button
+    clear: gr.Button  # "New chat": asks first (clear_row) when there is a conversation to lose
+    clear_row: gr.Row
+    clear_question: gr.HTML
+    clear_yes: gr.Button
+    clear_no: gr.Button
     examples: gr.Examples
 
 
@@ -245,9 +249,17 @@ def chat_panel(briefs: Callable[[], BriefPanel]) -> tuple[ChatPanel, BriefPanel]
         )
         ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="bf-ask")
         clear = gr.Button("New chat", variant="secondary", scale=1, min_width=120, elem_id="bf-clear")
+    with gr.Row(visible=False, elem_id="bf-clear-row") as clear_row:
+        clear_question = gr.HTML("", elem_id="bf-clear-question")
+        clear_yes = gr.Button("Clear the chat", variant="stop", scale=0, min_width=140, elem_id="bf-clear-yes")
+        clear_no = gr.Button("Keep it", scale=0, min_width=100, elem_id="bf-clear-no")
     brief = briefs()
-    examples = gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question], label="Examples")
-    return ChatPanel(turns, transcript, question, ask, clear, examples), brief
+    examples = gr.Examples(
+        examples=[[q] for q in EXAMPLES], inputs=[question], label="Examples (a click asks)", elem_id="bf-examples"
+    )
+    clear_no.click(lambda: gr.update(visible=False), None, [clear_row], api_visibility="private")
+    chat = ChatPanel(turns, transcript, question, ask, clear, clear_row, clear_question, clear_yes, clear_no, examples)
+    return chat, brief
 
 
 def briefs_panel() -> BriefPanel:
@@ -332,13 +344,31 @@ def show_source(holder: IndexHolder, turns, evt: gr.EventData):
     return ui_render.render_source(holder.index.store.document(extract.doc_id), extract)
 
 
+CLEAR_QUESTION = (
+    "Start a new chat? This clears the {answers} of this conversation and its brief. "
+    "Download the brief first to keep them."
+)
+
+
+def ask_clear(turns):
+    """ "New chat" asks before anything is lost: (confirmation row, its question).  With no
+    conversation there is nothing to lose, and nothing to ask."""
+    if not turns:
+        return gr.update(visible=False), ""
+    count = len(turns)
+    answers = "answer" if count == 1 else f"{count} answers"
+    return gr.update(visible=True), f"<p>{escape(CLEAR_QUESTION.format(answers=answers))}</p>"
+
+
 def clear_chat():
+    """The conversation, its source view and its brief emptied (after "Clear the chat")."""
     return (
         ui_render.render_transcript([]),
         [],
         ui_render.render_source(None, None),
         gr.update(value=None, interactive=False),
         gr.update(value=None, interactive=False),
+        gr.update(visible=False),
     )
 
 
@@ -426,17 +456,19 @@ def build_app(holder: IndexHolder) -> gr.Blocks:
                 source_view = source_panel()
         docs = documents_panel(holder)
 
-        # The chat: ask (box, button), cite, new chat; every answer refreshes the brief.
+        # The chat: ask (box, button, an example's click), cite, new chat; every answer refreshes the brief.
         chat_in, chat_out = [chat.question, chat.turns, *filters.inputs], [chat.transcript, chat.turns, chat.question]
         asked = partial(respond, holder)
-        for event, name in ((chat.question.submit, "chat"), (chat.ask.click, None)):
+        asking = (chat.question.submit, chat.ask.click, chat.examples.load_input_event.then)
+        for event, name in zip(asking, ("chat", None, None)):
             options = {"api_name": name} if name else {"api_visibility": "private"}
             event(asked, chat_in, chat_out, show_progress="hidden", **options).then(
                 update_brief, [chat.turns], briefs.outputs, **PRIVATE
             )
         chat.transcript.cite(cite, [chat.turns], [source_view], **PRIVATE)
-        chat.clear.click(
-            clear_chat, None, [chat.transcript, chat.turns, source_view, *briefs.outputs], api_visibility="private"
+        chat.clear.click(ask_clear, [chat.turns], [chat.clear_row, chat.clear_question], **PRIVATE)
+        chat.clear_yes.click(
+            clear_chat, None, [chat.transcript, chat.turns, source_view, *briefs.outputs, chat.clear_row], **PRIVATE
         )
         # Documents and the index: removal and upload rebuild it, then the sidebar and table follow.
         index_views = [docs.table, added.status, filters.source]
