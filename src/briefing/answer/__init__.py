@@ -26,10 +26,13 @@ in ``params.py``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..index.load import Index
 from ..records import Answer
 from .decide import decide
 from .evidence import Evidence, applied_filters, coverage, gather
+from .long_question import reduce_question
 from .params import DEFAULT_PARAMS, AnswerParams
 from .render import render_markdown
 from .retrieve import Filters
@@ -71,8 +74,13 @@ def answer(
     Turkey say?" keeps its subject.  ``filters`` restrict documents by date and
     source; without explicit dates, one date range stated in the question applies.
     ``threshold`` of -1 or less turns abstention off (used to calibrate it).
+    A question over ``long_question.LONG_QUESTION_WORDS`` words is first reduced to the
+    sentences that ask (:func:`.long_question.reduce_question`); the answer keeps the question
+    as asked.
 
     >>> answer(load_index("index"), "Did the US position change?").extracts[0].text  # doctest: +SKIP
     """
-    evidence = gather(index, question, filters=filters, context=context, mode=mode, params=params)
-    return decide(evidence, top=top, threshold=threshold)
+    asked = reduce_question(question)
+    evidence = gather(index, asked, filters=filters, context=context, mode=mode, params=params)
+    reply = decide(evidence, top=top, threshold=threshold)
+    return reply if asked == question else replace(reply, question=question.strip())
