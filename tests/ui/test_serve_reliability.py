@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "corpus" / "us-turkey-s400-article.md"
 START_TIMEOUT = 240
 USER, PASSWORD = "analyst", "correct-horse-battery-staple"

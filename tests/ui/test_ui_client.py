@@ -20,7 +20,7 @@ from briefing import phrases
 # Minutes of real processes (issue 26): out of the default run, in CI (`.ci/run`, `-m integration`).
 pytestmark = pytest.mark.integration
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 180
 
 NEW_DOCUMENT = """---

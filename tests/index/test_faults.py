@@ -10,7 +10,7 @@ stale generation or temporary file behind.
 
 The default suite runs a few kill points (about two minutes on two cores); the
 ``faults_long`` marker runs every stage of incremental and full builds
-(``pytest -m faults_long tests/test_faults.py``).
+(``pytest -m faults_long tests/index/test_faults.py``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "corpus" / "us-turkey-s400-article.md"
 BRIEFING = [sys.executable, "-m", "briefing.cli"]
 SEED_QUESTION = "Did the US position change?"

@@ -14,7 +14,7 @@ from conftest import article_corpus
 
 from briefing import phrases
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ARTEFACTS = REPO / "test-artefacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
