@@ -69,3 +69,18 @@ def test_on_a_real_index_the_long_question_is_answered_like_the_short_one(seed_i
     assert long.question == LONG  # the answer keeps the question as asked (the brief shows it)
     assert [e.text for e in long.extracts] == [e.text for e in short.extracts]
     assert any("has not changed" in e.text for e in long.extracts)
+
+
+def test_answer_retrieves_with_the_reduced_question_and_keeps_the_one_asked(monkeypatch):
+    import importlib
+
+    from briefing.records import Answer
+
+    package = importlib.import_module("briefing.answer")  # the package: briefing.answer is also the function
+
+    seen = []
+    monkeypatch.setattr(package, "gather", lambda index, question, **_: seen.append(question) or question)
+    monkeypatch.setattr(package, "decide", lambda evidence, **_: Answer(evidence, True, "fixed"))
+    assert package.answer(None, LONG).question == LONG
+    assert package.answer(None, SHORT).question == SHORT
+    assert seen == [reduce_question(LONG), SHORT]
