@@ -7,6 +7,8 @@ import random
 import subprocess
 import sys
 
+import pytest
+
 import briefing
 
 
@@ -14,6 +16,7 @@ def _modules() -> list[str]:
     return sorted(m.name for m in pkgutil.walk_packages(briefing.__path__, "briefing."))
 
 
+@pytest.mark.integration
 def test_every_module_imports_first_in_a_fresh_interpreter():
     """Each module is the first one imported by its own interpreter, modules taken in random order."""
     modules = _modules()
@@ -27,6 +30,7 @@ def test_every_module_imports_first_in_a_fresh_interpreter():
     assert not failures, failures
 
 
+@pytest.mark.integration
 def test_all_modules_import_in_several_random_orders():
     modules = _modules()
     script = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"

@@ -204,6 +204,8 @@ def _plain_text(reply) -> str:
     from .answer.render import render_text
     from .answer.retrieve import Filters
 
+    if reply.abstained and reply.answer:
+        return reply.answer  # the fixed phrase: no passage answers, or the filter that left none
     filters = Filters(**reply.filters) if reply.filters else None
     return render_text(
         list(reply.extracts),

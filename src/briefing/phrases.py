@@ -9,8 +9,31 @@ SOURCE_UNKNOWN = "source unknown"
 UNTITLED = "untitled"
 
 
+EMPTY_FILTER = "No passage in the sources is within the filter ({what}). Widen or clear the filter to get an answer."
+DATE_CONFLICT = (
+    "The question asks about {asked}, but the date filter is {what}. "
+    "Clear the date filter or change the question to get an answer."
+)
+
+
 def filter_phrase(since: str | None, until: str | None, source: str | None) -> str:
     """The fixed header naming the filters applied, e.g. 'Sources limited to 2021-01-01 to 2021-12-31.'"""
+    return FILTER_HEADER.format(what=describe_filter(since, until, source))
+
+
+def empty_filter_phrase(since: str | None, until: str | None, source: str | None) -> str:
+    """The reply when the filters leave no passage at all: it names the filter, not the sources' silence."""
+    return EMPTY_FILTER.format(what=describe_filter(since, until, source))
+
+
+def date_conflict_phrase(asked: tuple[str | None, str | None], since: str | None, until: str | None) -> str:
+    """The reply when the date a question states lies outside the date filter, e.g. "in 2021"
+    under "since 2022-01-01": both are named, and nothing is answered from either."""
+    return DATE_CONFLICT.format(what=describe_filter(since, until, None), asked=describe_filter(*asked, None))
+
+
+def describe_filter(since: str | None, until: str | None, source: str | None) -> str:
+    """The words naming a filter: "2021-01-01 to 2021-12-31, source “AP”", "from 2022-01-01"."""
     parts = []
     if since and until:
         parts.append(f"{since} to {until}")
@@ -20,7 +43,7 @@ def filter_phrase(since: str | None, until: str | None, source: str | None) -> s
         parts.append(f"until {until}")
     if source:
         parts.append(f"source “{source}”")
-    return FILTER_HEADER.format(what=", ".join(parts))
+    return ", ".join(parts)
 
 
 STRENGTH = {

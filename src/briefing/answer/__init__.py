@@ -32,6 +32,7 @@ from ..index.load import Index
 from ..records import Answer
 from .decide import decide
 from .evidence import Evidence, applied_filters, coverage, gather
+from .long_question import reduce_question
 from .params import DEFAULT_PARAMS, AnswerParams
 from .render import render_markdown
 from .retrieve import Filters
@@ -76,13 +77,18 @@ def answer(
     (:func:`.timeline.follow_up_question`).  ``filters`` restrict documents by date and
     source; without explicit dates, one date range stated in the question applies.
     ``threshold`` of -1 or less turns abstention off (used to calibrate it).
+    A question over ``long_question.LONG_QUESTION_WORDS`` words is first reduced to the
+    sentences that ask (:func:`.long_question.reduce_question`); the answer keeps the question
+    as asked.
 
     >>> answer(load_index("index"), "Did the US position change?").extracts[0].text  # doctest: +SKIP
     """
-    merged = follow_up_question(question, context)
+    asked = reduce_question(question)
+    merged = follow_up_question(asked, context)
     if merged is not None:
         # "Did it change?" names no subject: answer it on the previous questions' subject.
         evidence = gather(index, merged, filters=filters, mode=mode, params=params, timeline=True)
-        return replace(decide(evidence, top=top, threshold=threshold), question=question)
-    evidence = gather(index, question, filters=filters, context=context, mode=mode, params=params)
-    return decide(evidence, top=top, threshold=threshold)
+        return replace(decide(evidence, top=top, threshold=threshold), question=question.strip())
+    evidence = gather(index, asked, filters=filters, context=context, mode=mode, params=params)
+    reply = decide(evidence, top=top, threshold=threshold)
+    return reply if asked == question else replace(reply, question=question.strip())

@@ -227,7 +227,8 @@ def decide(
     filters_dict = applied.to_dict() if applied else {}
     reason, chosen, texts, strength, why = _decision(evidence, top, threshold, params)
     if reason is not None:
-        return Answer(question=evidence.question, abstained=True, answer=phrases.NO_ANSWER, filters=filters_dict)
+        silence = evidence.filter_note or phrases.NO_ANSWER  # the filter named when it is why nothing was found
+        return Answer(question=evidence.question, abstained=True, answer=silence, filters=filters_dict)
     numbers: dict[str, int] = {}
     extracts = []
     for candidate, text in zip(chosen, texts):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .. import phrases
 from ..errors import BadInputError
 from ..index.load import Index
 from ..records import Document
@@ -68,6 +69,9 @@ class Evidence:
     # timelines only: candidates from the passages a search for the subject alone found besides
     # the question's own (they widen the period a timeline covers; abstention never reads them)
     subject_candidates: list[Candidate] = field(default_factory=list)
+    # A fixed phrase (phrases.py) that says why nothing was found when the filters are the reason:
+    # they leave no passage, or the question's own date lies outside them. None otherwise.
+    filter_note: str | None = None
 
     @property
     def names_missing(self) -> bool:
@@ -116,6 +120,29 @@ def applied_filters(question: str, filters: Filters | None, dated: bool = True) 
     return applied if applied else None
 
 
+def date_conflict(question: str, filters: Filters | None, dated: bool = True) -> str | None:
+    """The fixed phrase naming both dates when the one period the question states ("in 2021")
+    lies wholly outside the given date filter ("since 2022-01-01"); None when they overlap,
+    when the question states no date or no date filter is set."""
+    if not (dated and filters and (filters.since or filters.until)):
+        return None
+    stated = date_filter(question)
+    if stated is None:
+        return None
+    before = bool(stated.until and filters.since and stated.until < filters.since)
+    after = bool(stated.since and filters.until and stated.since > filters.until)
+    if not (before or after):
+        return None
+    return phrases.date_conflict_phrase((stated.since, stated.until), filters.since, filters.until)
+
+
+def _no_passage_phrase(index: Index, applied: Filters | None) -> str | None:
+    """The fixed phrase naming the filter when it leaves no passage of the index at all."""
+    if not applied or len(index.allowed_passages(**applied.to_dict())):
+        return None
+    return phrases.empty_filter_phrase(applied.since, applied.until, applied.source)
+
+
 def gather(
     index: Index,
     question: str,
@@ -151,6 +178,9 @@ def _gather(
     question = question.strip()
     if not question:
         raise BadInputError("the question is empty.")
+    conflict = date_conflict(question, filters, index.dated)
+    if conflict:
+        return Evidence(question, question, filters, False, [], {}, {}, None, params, filter_note=conflict)
     applied = applied_filters(question, filters, index.dated)
     timeline = is_change_question(question) if timeline is None else timeline
     query = f"{context.strip()} {question}" if context else question
@@ -191,6 +221,7 @@ def _gather(
         index_passages=index.manifest.passages,
         subject=subject,
         subject_candidates=widened,
+        filter_note=None if hits else _no_passage_phrase(index, applied),
     )
 
 

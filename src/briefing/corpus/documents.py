@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..dates import normalise_date as _normalise_date
 from ..errors import BadDateError, CorpusError
@@ -78,6 +79,20 @@ def _optional_str(value: object) -> str | None:
     return text or None
 
 
+def site_of(url: str | None) -> str | None:
+    """The site a URL is on, "www." dropped ("https://www.reuters.com/x" -> "reuters.com"): the
+    source of a document that names none.  None for no URL or one without a host."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    if not host or "." not in host:
+        return None
+    return host.removeprefix("www.")
+
+
 def make_document(
     relative: str,
     text: str,
@@ -89,13 +104,14 @@ def make_document(
     url=None,
     pages: tuple[int, ...] = (),
 ) -> Document:
-    """A :class:`Document` with its content hash; CorpusError for an empty text."""
+    """A :class:`Document` with its content hash; CorpusError for an empty text.  Without a
+    ``source``, the source is the site of ``url`` (:func:`site_of`)."""
     if not text.strip():
         raise CorpusError("empty document (no text)")
     meta = {
         "title": _optional_str(title),
         "date": date,
-        "source": _optional_str(source),
+        "source": _optional_str(source) or site_of(_optional_str(url)),
         "url": _optional_str(url),
     }
     return Document(

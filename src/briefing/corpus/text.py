@@ -1,4 +1,8 @@
-"""``.md`` and ``.txt`` files, with optional YAML front matter (title, date, source, url)."""
+"""``.md`` and ``.txt`` files, with optional YAML front matter (title, date, source, url).
+
+A news article's source may also be given as its ``publication``, ``publisher``, ``site``,
+``site_name``, ``outlet`` or ``newspaper``; without any, the source is the URL's site
+(:func:`briefing.corpus.documents.make_document`)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from ..records import Document
 from .documents import date_from_filename, decode, make_document, normalise_date
 
 TEXT_EXTENSIONS = {".md", ".txt"}
+SOURCE_KEYS = ("source", "publication", "publisher", "site", "site_name", "outlet", "newspaper")
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
@@ -31,8 +36,5 @@ def read_text(path: Path, relative: str) -> list[Document]:
         meta = loaded or {}
         text = text[match.end() :]
     date = normalise_date(meta.get("date"), "front matter") or date_from_filename(path.name)
-    return [
-        make_document(
-            relative, text, title=meta.get("title"), date=date, source=meta.get("source"), url=meta.get("url")
-        )
-    ]
+    source = next((meta[key] for key in SOURCE_KEYS if meta.get(key)), None)
+    return [make_document(relative, text, title=meta.get("title"), date=date, source=source, url=meta.get("url"))]

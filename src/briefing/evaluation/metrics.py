@@ -9,7 +9,7 @@ scores 0; a query with no relevant item is left out, as trec_eval does.
 The IR metrics (:func:`recall_at_k`, :func:`mrr_at_k`, :func:`ndcg_at_k`) agree
 with pytrec_eval's ``recall_k``, ``recip_rank`` (on a run cut at ``k``) and
 ``ndcg_cut_k`` when the run is given in pytrec_eval's order (score descending);
-``tests/test_metrics.py`` checks that.
+``tests/evaluation/test_metrics.py`` checks that.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ value (:func:`briefing.index.stores.is_database`):
   statistics (``stores/postgres.py``, ``PostgresIndex``).
 
 ``answer/`` and ``evaluation/`` only use what is listed here, so they never learn which store
-they talk to; ``tests/test_store_conformance.py`` runs the same assertions over both.
+they talk to; ``tests/index/test_store_conformance.py`` runs the same assertions over both.
 """
 
 from __future__ import annotations

@@ -110,11 +110,12 @@ def render_answer(reply: Answer, turn: int) -> str:
     """One answer as HTML: filter and timeline headers, then one caption per document (title,
     date, source, speaker) with that document's quoted extracts beneath, each with its [n].
 
-    The timeline header shows only when the dates differ.  An abstention is the fixed
-    message ``phrases.NO_ANSWER`` and nothing else.
+    The timeline header shows only when the dates differ.  An abstention is its fixed phrase
+    and nothing else: ``phrases.NO_ANSWER``, or the one naming the filter that left nothing.
     """
     if reply.abstained or not reply.extracts:
-        return f'<div class="bf-answer bf-abstained"><p class="bf-no-answer">{_text(phrases.NO_ANSWER)}</p></div>'
+        silence = reply.answer if reply.abstained and reply.answer else phrases.NO_ANSWER
+        return f'<div class="bf-answer bf-abstained"><p class="bf-no-answer">{_text(silence)}</p></div>'
     out = ['<div class="bf-answer">']
     strength = getattr(reply, "strength", None)  # the evidence label, where the answer package gives one
     if strength and hasattr(phrases, "strength_phrase"):

@@ -14,9 +14,9 @@ element.addEventListener('click', (event) => {
 });
 
 // == source-view ==
-// Scroll the panel itself (never the page) so the marked extract is in view.
-watch('value', () => {
-  const mark = element.querySelector('.bf-passage mark');
+// Scroll the panel itself (never the page) so the marked extract is in view: when a citation
+// opens the source, and when "Whole document" is opened (at the quote, not at the top).
+const scrollToMark = (mark) => {
   if (!mark) return;
   let box = mark.parentElement;
   while (box && box !== document.body) {
@@ -27,7 +27,14 @@ watch('value', () => {
   if (!box || box === document.body) return;
   const offset = mark.getBoundingClientRect().top - box.getBoundingClientRect().top;
   box.scrollTop += offset - box.clientHeight / 3;
-});
+};
+watch('value', () => scrollToMark(element.querySelector('.bf-passage mark')));
+// `toggle` does not bubble: listen while it passes down to the <details>.
+element.addEventListener('toggle', (event) => {
+  const whole = event.target;
+  if (!whole.matches || !whole.matches('details.bf-whole') || !whole.open) return;
+  scrollToMark(whole.querySelector('.bf-passage mark'));
+}, true);
 
 // == documents ==
 // A click on a document's "Remove" asks the server to confirm the removal (nothing is removed yet).

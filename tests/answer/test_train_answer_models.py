@@ -10,6 +10,9 @@ from conftest import FakeEmbedder, load_script
 
 from briefing.index import build_index
 
+# Minutes of real processes (issue 26): out of the default run, in CI (`.ci/run`, `-m integration`).
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def script():

@@ -126,6 +126,45 @@ def test_speaker_labels_in_any_alphabet():
     assert speakers["Note: this is not a speaker."] == "FOREIGN MINISTER RINKĒVIČS"  # not upper-case: no label
 
 
+def test_mixed_case_names_are_speakers_in_a_transcript_that_repeats_them():
+    text = (
+        "Irene Braam, Executive Director of the Bertelsmann Foundation: Welcome to the launch.\n\n"
+        "Alexandra de Hoop Scheffer: Thank you. What is the US position on China?\n\n"
+        "Deputy Secretary of State Sherman: The United States’ position is clear: we compete.\n\n"
+        "The United States’ position is clear: Our relationship with China will be collaborative.\n\n"
+        "Alexandra de Hoop Scheffer: And on NATO?\n\n"
+        "Deputy Secretary of State Sherman: NATO is the strongest alliance in history."
+    )
+    speakers = _speakers(text)
+    assert speakers["Irene Braam, Executive Director of the Bertelsmann Foundation: Welcome to the launch."] == (
+        "Irene Braam, Executive Director of the Bertelsmann Foundation"
+    )
+    assert speakers["Alexandra de Hoop Scheffer: Thank you."] == "Alexandra de Hoop Scheffer"
+    assert speakers["Deputy Secretary of State Sherman: NATO is the strongest alliance in history."] == (
+        "Deputy Secretary of State Sherman"
+    )
+    # a sentence that opens with a clause and a colon is no turn: it stays the speaker's before it
+    said = "The United States’ position is clear: Our relationship with China will be collaborative."
+    assert speakers[said] == "Deputy Secretary of State Sherman"
+
+
+def test_one_mixed_case_label_is_no_transcript():
+    speakers = _speakers("Second question is: when?\n\nThe answer came later: never.")
+    assert set(speakers.values()) == {None}
+
+
+def test_the_demo_transcript_with_three_speakers_names_each_turn():
+    import json
+
+    with open(CORPUS / "state-dept-demo.jsonl", encoding="utf-8") as lines:
+        record = next(r for r in map(json.loads, lines) if r["_id"] == "sdpr-00193")
+    text = record["text"]
+    speakers = _speakers(text)
+    assert speakers["Democracy has to deliver."] == "Deputy Secretary of State"  # her last turn
+    assert "Alexandra de Hoop Scheffer" in speakers.values()
+    assert "Irene Braam, Executive Director of the Bertelsmann Foundation" in speakers.values()
+
+
 def test_paragraphs_trim_whitespace():
     text = "  One.\n\n\n  Two.  \n \nThree."
     assert [text[s:e] for s, e in paragraphs(text)] == ["One.", "Two.", "Three."]

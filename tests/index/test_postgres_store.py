@@ -4,7 +4,7 @@ state answering and the next build completes), two builds are kept apart, and ev
 fault is one line naming the host, never the password, with a non-zero exit code.
 
 The builds run in child processes with the fake embedder; kill points are ``briefing.faults``'s
-(``BRIEFING_FAULT_AT``), as in tests/test_faults.py.
+(``BRIEFING_FAULT_AT``), as in tests/index/test_faults.py.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from briefing.index import build_index, load_index
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip install -e '.[test]'")
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 BUILD = """
 import sys
 sys.path[:0] = [{tests!r}, {src!r}]

@@ -17,11 +17,14 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "corpus" / "us-turkey-s400-article.md"
 START_TIMEOUT = 240
 USER, PASSWORD = "analyst", "correct-horse-battery-staple"
 GOOD = "---\ntitle: Harbour note\ndate: 2023-03-01\n---\nThe harbour authority of Piraeus announced new inspections.\n"
+
+# Minutes of real processes (issue 26): out of the default run, in CI (`.ci/run`, `-m integration`).
+pytestmark = pytest.mark.integration
 
 
 def _free_port() -> int:

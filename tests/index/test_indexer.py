@@ -212,6 +212,7 @@ def _env():
     return env
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(not STATE_DEPT.exists(), reason="needs ../shared/datasets")
 def test_killed_build_leaves_previous_index_usable_and_next_build_completes(tmp_path):
     """Real model, real process: SIGKILL a build part-way through embedding."""
@@ -287,6 +288,7 @@ class RecordingEmbedder:
         return self.inner.encode_with_sentences(texts, spans, **kwargs)
 
 
+@pytest.mark.integration
 def test_incremental_updates_with_the_real_model(tmp_path, real_embedder):
     """Add, change, remove and append with all-MiniLM-L6-v2; only the changed documents are embedded,
     and the answers follow the change."""

@@ -37,7 +37,11 @@ REMOVED = f"{COLLECTION}#sdpr-00125"
 REMOVED_TITLE = "Department Press Briefing – June 10, 2021"
 QUESTION = "Did the US position on Turkey's S-400 purchase change?"
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
+# Minutes of real processes (issue 26): out of the default run, in CI (`.ci/run`, `-m integration`).
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
 
 
 def _free_port() -> int:

@@ -298,6 +298,7 @@ def test_eval_refuses_an_index_lacking_cited_documents(seed_index_dir, tmp_path,
     assert "lacks 1 document" in capsys.readouterr().err
 
 
+@pytest.mark.integration
 def test_eval_with_corpus_builds_its_own_cached_index(tmp_path, capsys):
     corpus = tmp_path / "article"
     corpus.mkdir()
@@ -317,6 +318,7 @@ def test_eval_with_corpus_builds_its_own_cached_index(tmp_path, capsys):
 # --- the whole command on a tiny SQuAD file, real model ------------------------------------
 
 
+@pytest.mark.integration
 def test_eval_squad_with_baselines_side_by_side(tiny_squad, tmp_path, capsys):
     cache = tmp_path / "cache"
     report = tmp_path / "report"
@@ -350,6 +352,7 @@ def test_eval_squad_with_baselines_side_by_side(tiny_squad, tmp_path, capsys):
 SQUAD_SLICE = SHARED / "datasets" / "squad2-dev-slice" / "computational-complexity.json"
 
 
+@pytest.mark.integration
 def test_squad_slice_answers_and_abstentions_stay_above_their_floors(tmp_path, capsys):
     """Measured 2026-11-26 (issue 10; the slice is one the answer models were fitted on and the fact
     check's word-swap rules were written looking at, so this is in-sample): hit@1 0.716 (0.695 before

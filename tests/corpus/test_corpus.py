@@ -168,3 +168,26 @@ def test_hidden_files_are_ignored(tmp_path):
     write(tmp_path, "a.md", "Visible.")
     documents, skipped = load_corpus(tmp_path)
     assert [d.doc_id for d in documents] == ["a.md"] and skipped == []
+
+
+@pytest.mark.parametrize(
+    ("front", "source"),
+    [
+        ('source: "Harbour Wire"\npublication: "Other"', "Harbour Wire"),
+        ('publication: "Hürriyet Daily News"', "Hürriyet Daily News"),
+        ('site_name: "Al-Monitor"\nurl: "https://www.al-monitor.com/a"', "Al-Monitor"),
+        ('url: "https://www.reuters.com/world/us-turkey-s400"', "reuters.com"),
+        ('url: "not a url"', None),
+    ],
+)
+def test_a_news_article_without_a_source_takes_its_publication_or_site(tmp_path, front, source):
+    path = write(tmp_path, "article.md", f'---\ntitle: "Talks"\n{front}\n---\nThe talks went on.\n')
+    (document,), _ = read_file(tmp_path, path)
+    assert document.source == source
+
+
+def test_a_collection_record_with_a_url_and_no_source_takes_the_site(tmp_path):
+    record = {"_id": "r1", "text": "The talks went on.", "url": "https://news.example.org/r1"}
+    write(tmp_path, "c.jsonl", json.dumps(record) + "\n")
+    documents, _ = load_corpus(tmp_path)
+    assert documents[0].source == "news.example.org"

@@ -14,7 +14,7 @@ from conftest import article_corpus
 
 from briefing import phrases
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ARTEFACTS = REPO / "test-artefacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-TIMEOUT_MS = 30_000
+TIMEOUT_MS = 120_000  # generous: the first answer calibrates the index, slow on a busy shared machine
 
 HOSTILE_NAME = "2022-03-04-fisheries-bulletin.md"
 HOSTILE = """---
@@ -40,6 +40,17 @@ Under the cod quota agreement, the Barents Sea catch limit rises by ten percent 
 Read the cod quota agreement text [here](javascript:window.__xss='md') or <a href="javascript:window.__xss='a'">here</a> with **bold** claims, ${window.__xss='template'} and <iframe srcdoc="<script>parent.__xss='iframe'</script>"></iframe> attached.
 """
 HOSTILE_QUESTION = "What does the cod quota agreement say?"
+
+# A long document whose answer lies near its end: "Whole document" must open there, not at the top.
+LONG_NAME = "2022-05-01-port-committee-minutes.md"
+LONG = (
+    '---\ntitle: "Port committee minutes"\ndate: "2022-05-01"\nsource: "Harbour Office"\n---\n'
+    + "\n\n".join(f"Item {n}: the port committee reviewed berth {n} and its mooring lines." for n in range(1, 61))
+    + "\n\nThe Faroe ferry timetable will change on 3 May, the port authority announced.\n\n"
+    + "\n\n".join(f"Item {n}: the committee noted the tide tables for berth {n}." for n in range(61, 66))
+    + "\n"
+)
+LONG_QUESTION = "When will the Faroe ferry timetable change?"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 
@@ -58,6 +69,7 @@ def server(tmp_path_factory, real_embedder):
     corpus = folder / "corpus"
     article_corpus(corpus)
     (corpus / HOSTILE_NAME).write_text(HOSTILE, encoding="utf-8")
+    (corpus / LONG_NAME).write_text(LONG, encoding="utf-8")
     holder = prepare(corpus, folder / "index", embedder=real_embedder, show_bar=False)
     demo = build_app(holder)
     port = _free_port()
@@ -96,11 +108,16 @@ def page(browser, server):
     context.close()
 
 
+ANSWERS = "#bf-transcript .bf-answer:not(.bf-pending)"
+
+
 def _ask(page, question: str):
+    """Ask in the box and wait for this question's answer (the one after those already shown)."""
+    before = page.locator(ANSWERS).count()
     box = page.locator("#bf-question textarea")
     box.fill(question)
     box.press("Enter")
-    answer = page.locator("#bf-transcript .bf-answer:not(.bf-pending)").last
+    answer = page.locator(ANSWERS).nth(before)
     answer.wait_for()
     return answer
 
@@ -184,3 +201,71 @@ def test_rebuild_when_busy_says_so_and_the_chat_still_answers(server):
         assert "has not changed" in transcript
     finally:
         holder.rebuild_lock.release()
+
+
+def test_a_filter_that_leaves_nothing_is_named_in_the_reply(page):
+    page.locator("#bf-since input, #bf-since textarea").first.fill("2031-01-01")
+    answer = _ask(page, "Did the US position change?")
+    assert answer.inner_text().strip() == phrases.empty_filter_phrase("2031-01-01", None, None)
+    page.locator("#bf-since input, #bf-since textarea").first.fill("2022-01-01")
+    answer = _ask(page, "What did the State Department say about the S-400 in 2021?")
+    expected = phrases.date_conflict_phrase(("2021-01-01", "2021-12-31"), "2022-01-01", None)
+    assert answer.inner_text().strip() == expected
+    assert answer.locator("blockquote, button.bf-cite").count() == 0
+
+
+def test_new_chat_asks_before_it_clears_the_conversation_and_its_brief(page):
+    _ask(page, "Did the US position change?")
+    page.wait_for_function("() => !document.querySelector('#bf-brief-md').disabled")
+    page.locator("#bf-clear").click()
+    question = page.locator("#bf-clear-question")
+    question.wait_for()
+    assert "clears the answer of this conversation and its brief" in question.inner_text()
+    assert page.locator(ANSWERS).count() == 1  # nothing is cleared yet
+    page.locator("#bf-clear-no").click()
+    page.locator("#bf-clear-row").wait_for(state="hidden")
+    assert page.locator(ANSWERS).count() == 1
+    assert not page.locator("#bf-brief-md").is_disabled()
+
+    page.locator("#bf-clear").click()
+    page.locator("#bf-clear-yes").click()
+    page.locator(ANSWERS).first.wait_for(state="detached")
+    page.locator("#bf-clear-row").wait_for(state="hidden")
+    page.wait_for_function("() => document.querySelector('#bf-brief-md').disabled")
+    assert page.locator(ANSWERS).count() == 0
+
+
+def test_an_example_chip_asks_on_click(page):
+    from briefing.ui.app import EXAMPLES
+
+    page.locator("#bf-examples").get_by_text(EXAMPLES[0]).first.click()
+    answer = page.locator(ANSWERS).first
+    answer.wait_for()  # asked without pressing Enter or "Ask"
+    assert page.locator("#bf-transcript .bf-question-text").first.inner_text() == EXAMPLES[0]
+    assert answer.locator("blockquote").count() >= 1
+    assert page.locator("#bf-question textarea").input_value() == ""
+
+
+def test_whole_document_opens_at_the_highlighted_quote(page):
+    answer = _ask(page, LONG_QUESTION)
+    assert "Faroe ferry timetable" in answer.inner_text()
+    answer.locator("button.bf-cite").first.click()
+    page.locator("#bf-source-view .bf-passage mark").first.wait_for()
+    page.locator("#bf-source-view details.bf-whole summary").click()
+    mark = page.locator("#bf-source-view details.bf-whole .bf-passage mark")
+    assert "Faroe ferry timetable" in mark.inner_text()
+    page.wait_for_timeout(300)
+    # the mark lies inside the visible part of the panel that scrolls (as app.js finds it)
+    shown = mark.evaluate(
+        """(mark) => {
+            let box = mark.parentElement;
+            while (box && box !== document.body) {
+                const style = getComputedStyle(box);
+                if (/(auto|scroll)/.test(style.overflowY) && box.scrollHeight > box.clientHeight) break;
+                box = box.parentElement;
+            }
+            const outer = box.getBoundingClientRect(), inner = mark.getBoundingClientRect();
+            return {scrolls: box !== document.body, top: inner.top - outer.top, bottom: outer.bottom - inner.bottom};
+        }"""
+    )
+    assert shown["scrolls"] and shown["top"] >= 0 and shown["bottom"] >= 0, shown
