@@ -57,6 +57,10 @@ TIMELINE_STRENGTH = {
     "strong": "Evidence: strong — every statement names the question's subject, on two dates or more.",
     "one_date": "Evidence: partial — the sources name this subject on one date only, which cannot show a change.",
     "no_day": "Evidence: partial — the statements on this subject give no full date, so their order is uncertain.",
+    "subject_unseen": (
+        "Evidence: partial — no statement names the question's subject in its words; "
+        "check that these statements are about what you mean."
+    ),
     "no_subject": (
         "Evidence: partial — the question names no subject besides the change it asks about; "
         "check that these statements are about what you mean."

@@ -354,13 +354,14 @@ SQUAD_SLICE = SHARED / "datasets" / "squad2-dev-slice" / "computational-complexi
 
 @pytest.mark.integration
 def test_squad_slice_answers_and_abstentions_stay_above_their_floors(tmp_path, capsys):
-    """Measured 2026-11-26 (issue 10; the slice is one the answer models were fitted on and the fact
-    check's word-swap rules were written looking at, so this is in-sample): hit@1 0.716 (0.695 before
-    the word-by-word match stage), hit@3 0.812, abstention recall 0.606 at false abstention 0.015,
-    verbatim 1.0 (``briefing eval --squad SLICE``)."""
+    """Measured 2026-12-06 (issue 23: the slice is never trained on; the abstention model is fitted on
+    seven qa-train domains and the gold sets, its cut keeping every training domain's false abstention
+    at 0.05 or less): hit@1 0.726, hit@3 0.827, abstention recall 0.276 at false abstention 0.000,
+    verbatim 1.0 (``briefing eval --squad SLICE``). Before, with a model fitted on the slice itself:
+    0.716, 0.812, 0.606 at 0.015."""
     argv = ["eval", "--squad", str(SQUAD_SLICE), "--cache", str(tmp_path / "cache"), "--json"]
     assert main(argv) == 0
     metrics = json.loads(capsys.readouterr().out)["metrics"]
     assert metrics["verbatim_rate"] == 1.0
-    assert metrics["hit@1"] >= 0.70 and metrics["hit@3"] >= 0.77
-    assert metrics["abstention_recall"] >= 0.58 and metrics["false_abstention"] <= 0.05
+    assert metrics["hit@1"] >= 0.70 and metrics["hit@3"] >= 0.79
+    assert metrics["abstention_recall"] >= 0.25 and metrics["false_abstention"] <= 0.05

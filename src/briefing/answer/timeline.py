@@ -161,6 +161,7 @@ class Subject:
 
     terms: tuple[str, ...]
     weights: tuple[float, ...]
+    unseen: tuple[str, ...] = ()  # terms no passage of the index holds (when the frequencies were given)
 
     @classmethod
     def of(cls, question: str, frequency: Callable[[str], int] | None = None, passages: int = 1) -> Subject:
@@ -168,11 +169,13 @@ class Subject:
         if frequency is None:
             return cls(terms, tuple(1.0 for _ in terms))
         total = max(passages, 1)
-        weights = []
+        weights, unseen = [], []
         for term in terms:
             count = frequency(term)
             weights.append(math.log(1 + (total - count + 0.5) / (count + 0.5)))
-        return cls(terms, tuple(weights))
+            if count == 0:
+                unseen.append(term)
+        return cls(terms, tuple(weights), tuple(unseen))
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -273,10 +276,12 @@ def build_timeline(
 ) -> Timeline:
     """One on-subject position per date, covering the period (see the module docstring).
 
-    ``floor`` is a least sentence-scorer probability, read only when the question names no subject
-    (every candidate would hold an empty one).  Returns an empty ``chosen`` when no candidate holds
-    the subject (the bot then abstains)."""
+        ``floor`` is a least sentence-scorer probability, read only when the question names no subject
+        (every candidate would hold an empty one).  Returns an empty ``chosen`` when no candidate holds
+        the subject, or when none holds it, the best positions above ``floor`` (reason "subject_unseen",
+    labelled partial); empty only when there is no such position (the bot then abstains)."""
     pool: list[tuple[Candidate, str]] = []
+    positions: list[tuple[Candidate, str]] = []  # every position above the floor, on subject or not
     seen: set[tuple[str, int, int]] = set()
     for candidate in candidates:
         key = (candidate.doc_id, candidate.char_start, candidate.char_end)
@@ -284,11 +289,23 @@ def build_timeline(
             continue
         seen.add(key)
         text = _text(candidate, documents)
-        if is_lead_in(text, candidate.speaker) or not subject.held_by(text, candidate.speaker):
+        if is_lead_in(text, candidate.speaker):
+            continue
+        if candidate.first_probability >= floor:
+            positions.append((candidate, text))
+        if not subject.held_by(text, candidate.speaker):
             continue
         if not subject and candidate.first_probability < floor:
             continue
         pool.append((candidate, text))
+    unseen = not pool
+    if unseen:
+        # No statement names the subject in the question's words ("the system" for "the S-400"):
+        # the best positions, labelled partial with that
+        # reason (never strong), rather than a silence that would tell the analyst the sources are
+        # silent (issue 23: a wrong silence is worse than a weak quote; on the seed article four
+        # answerable change questions were silenced).
+        pool = positions
     if not pool:
         return Timeline([], "none")
     # One statement per date: the best-ranked (stance preferred); a date is the document's date.
@@ -309,6 +326,8 @@ def build_timeline(
     shown_days = {c.date for c in chosen if full_date(c.date)}
     if not subject:
         reason = "no_subject"
+    elif unseen:
+        reason = "subject_unseen"
     elif len(shown_days) >= 2:
         reason = "strong"
     elif shown_days:
