@@ -153,8 +153,14 @@ def test_timeline_holds_only_on_subject_positions_one_per_date_oldest_first():
     assert built.strength == "strong" and built.reason == "strong"
 
 
-def test_no_statement_on_subject_means_abstention(tmp_path):
+def test_no_statement_on_subject_is_partial_and_says_why(tmp_path):
     built = _timeline([("a", "2021-01-01", "Washington's position has not changed.", 0.9)])
+    assert [c.doc_id for c in built.chosen] == ["a"]
+    assert built.strength == "partial" and built.reason == "subject_unseen"
+
+
+def test_no_position_at_all_means_abstention(tmp_path):
+    built = _timeline([("a", "2021-01-01", "Thank you, everyone, and good afternoon.", 0.9)])
     assert built.chosen == [] and built.reason == "none"
 
 
