@@ -40,6 +40,7 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -215,15 +216,12 @@ def qa_index(path: Path, cache: Path, near_miss: bool = False):
     return dataset, index
 
 
-_EMBEDDER = []
-
-
+@lru_cache(maxsize=1)
 def _embedder():
-    if not _EMBEDDER:
-        from briefing.index.embedder import Embedder
+    """The model, loaded once for every qa index of a run."""
+    from briefing.index.embedder import Embedder
 
-        _EMBEDDER.append(Embedder())
-    return _EMBEDDER[0]
+    return Embedder()
 
 
 def qa_questions(path: Path, cache: Path, near_miss: bool = False) -> list[Question]:

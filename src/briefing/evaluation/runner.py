@@ -204,10 +204,10 @@ def _answer_at(index, question: str, threshold: float, filters, mode: str, param
     if threshold == params.threshold:  # the bot's own cut, calibrated for this index
         threshold = evidence.threshold
     best = evidence.answerability if evidence.candidates else NO_SCORE
-    reason = abstention_reason(evidence, threshold=threshold)
-    if reason is not None:
-        return None, best, reason
-    return decide(evidence, threshold=threshold), best, None
+    reply = decide(evidence, threshold=threshold)
+    if reply.abstained:  # why, asked again only for the silences (the decision runs once per answer)
+        return None, best, abstention_reason(evidence, threshold=threshold)
+    return reply, best, None
 
 
 def extract_row(
