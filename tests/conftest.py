@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -173,3 +174,49 @@ def new_database(server) -> str:
 def postgres_url(postgres_server) -> str:
     """A fresh, empty database on the session's server, as a postgresql:// URL."""
     return new_database(postgres_server)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on (for a server a test starts)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(command: list[str], port: int, log_path: Path, env: dict, cwd: Path, timeout: float):
+    """Run ``command`` (a server on ``port``) with its output in ``log_path``; yield its process
+    once ``http://127.0.0.1:port/`` answers 200, fail the test with the log if it exits or does not
+    answer within ``timeout`` seconds, and stop it afterwards."""
+    import subprocess
+    import time
+    import urllib.request
+
+    name = Path(command[1]).name if command[1] != "-m" else f"{command[2]} {command[3]}"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"{name} exited with {process.returncode}:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"{name} did not serve within {timeout} s:\n{log_path.read_text()}")
+            time.sleep(0.5)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

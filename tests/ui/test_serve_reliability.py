@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from conftest import free_port, serving
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "corpus" / "us-turkey-s400-article.md"
@@ -25,12 +25,6 @@ GOOD = "---\ntitle: Harbour note\ndate: 2023-03-01\n---\nThe harbour authority o
 
 # Minutes of real processes (issue 26): out of the default run, in CI (`.ci/run`, `-m integration`).
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _env() -> dict[str, str]:
@@ -48,37 +42,11 @@ def server(tmp_path_factory):
     shutil.copyfile(SEED, corpus / SEED.name)
     auth_file = folder / "users.txt"
     auth_file.write_text(f"# who may sign in\n{USER}:{PASSWORD}\n")
-    port = _free_port()
-    log_path = folder / "serve.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "briefing.cli", "serve", "--corpus", str(corpus), "--index", str(folder / "index"),
-             "--port", str(port), "--auth-file", str(auth_file)],
-            stdout=log, stderr=subprocess.STDOUT, env=_env(), cwd=folder,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + START_TIMEOUT
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"briefing serve exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"briefing serve did not answer within {START_TIMEOUT} s:\n{log_path.read_text()}")
-            time.sleep(0.5)
-        yield {"url": url, "corpus": corpus, "pid": process.pid, "log": log_path}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    port = free_port()
+    command = [sys.executable, "-m", "briefing.cli", "serve", "--corpus", str(corpus), "--index",
+               str(folder / "index"), "--port", str(port), "--auth-file", str(auth_file)]  # fmt: skip
+    with serving(command, port, folder / "serve.log", _env(), folder, START_TIMEOUT) as process:
+        yield {"url": f"http://127.0.0.1:{port}/", "corpus": corpus, "pid": process.pid, "log": folder / "serve.log"}
 
 
 def _login(url: str, user: str, password: str) -> tuple[int, float]:

@@ -6,11 +6,10 @@ hostile document, with the session's real model.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
-from conftest import article_corpus
+from conftest import article_corpus, free_port
 
 from briefing import phrases
 
@@ -55,12 +54,6 @@ LONG_QUESTION = "When will the Faroe ferry timetable change?"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, real_embedder):
     from briefing.ui.app import build_app, launch, prepare
@@ -72,7 +65,7 @@ def server(tmp_path_factory, real_embedder):
     (corpus / LONG_NAME).write_text(LONG, encoding="utf-8")
     holder = prepare(corpus, folder / "index", embedder=real_embedder, show_bar=False)
     demo = build_app(holder)
-    port = _free_port()
+    port = free_port()
     launch(demo, port=port, prevent_thread_lock=True, quiet=True)
     try:
         yield {"url": f"http://127.0.0.1:{port}/", "holder": holder}

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import ARTICLE, article_corpus
+from conftest import ARTICLE, article_corpus, free_port, serving
 
 from briefing import phrases
 
@@ -35,61 +31,19 @@ Delegates also discussed icebreaker escort fees for the Northern Sea Route.
 NEW_QUESTION = "Which city will host the permafrost monitoring summit?"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_server(tmp_path_factory):
     """`python app.py --corpus TMP --index TMP --port P` in a subprocess (the seed article alone)."""
     folder = tmp_path_factory.mktemp("ui-app")
     corpus = folder / "corpus"
     article_corpus(corpus)
-    port = _free_port()
-    log_path = folder / "app.log"
+    port = free_port()
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", PYTHONUNBUFFERED="1")
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                str(REPO / "app.py"),
-                "--corpus",
-                str(corpus),
-                "--index",
-                str(folder / "index"),
-                "--port",
-                str(port),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=folder,
-        )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + START_TIMEOUT
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"app.py exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not serve within {START_TIMEOUT} s:\n{log_path.read_text()}")
-            time.sleep(0.5)
-        yield {"url": url, "corpus": corpus, "index": folder / "index", "log": log_path, "folder": folder}
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    command = [sys.executable, str(REPO / "app.py"), "--corpus", str(corpus), "--index", str(folder / "index"),
+               "--port", str(port)]  # fmt: skip
+    with serving(command, port, folder / "app.log", env, folder, START_TIMEOUT):
+        yield {"url": f"http://127.0.0.1:{port}/", "corpus": corpus, "index": folder / "index",
+               "log": folder / "app.log", "folder": folder}  # fmt: skip
 
 
 @pytest.fixture

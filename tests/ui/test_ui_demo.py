@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from pathlib import Path
 
 import pytest
-from conftest import ARTEFACTS, ARTICLE, CORPUS
+from conftest import ARTEFACTS, ARTICLE, CORPUS, free_port
 
 from briefing import phrases
 from briefing.answer.timeline import date_order
@@ -44,12 +43,6 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def demo_subset(folder: Path) -> Path:
     """A corpus folder with the seed article and the demo records RECORDS (lines copied unchanged)."""
     folder.mkdir(parents=True)
@@ -69,7 +62,7 @@ def demo(tmp_path_factory, real_embedder):
     corpus = demo_subset(folder / "corpus")
     holder = prepare(corpus, folder / "index", embedder=real_embedder, show_bar=False)
     app = build_app(holder)
-    port = _free_port()
+    port = free_port()
     launch(app, port=port, prevent_thread_lock=True, quiet=True)
     try:
         yield {"url": f"http://127.0.0.1:{port}/", "corpus": corpus, "folder": folder}
