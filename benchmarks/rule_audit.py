@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from briefing.answer import AnswerParams, gather
-from briefing.answer.decide import _decision, abstention_reason
+from briefing.answer.decide import abstention_reason, decide
 from briefing.evaluation.qa import load_qa, prepare_qa_index, qa_hit
 from briefing.index.embedder import Embedder
 
@@ -40,8 +40,8 @@ def audit(path: Path, cache: Path | None, embedder) -> dict:
         if reason is None:
             continue
         silenced[reason] += 1
-        _, chosen, _ = _decision(evidence, 5, -1.0, params)
-        first = chosen[0] if chosen else None
+        unchecked = decide(evidence, threshold=-1.0, params=params)  # what it would have quoted
+        first = unchecked.extracts[0] if unchecked.extracts else None
         if first is not None and qa_hit(gold.spans, first.doc_id, first.char_start, first.char_end):
             right[reason] += 1
     index.close()
