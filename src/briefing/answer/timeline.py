@@ -58,7 +58,16 @@ CHANGE_WORDS = frozenset(
     later previous previously before after back track u-turn reconsider differ different new old hold
     held become became going gone went go statement statements official officially publicly public
     express expressed comment comments signal signals indicate sign tell year years month months week
-    weeks day days period course across throughout ago then yet far mid early late announce urge""".split()
+    weeks day days period course across throughout ago then yet far mid early late announce urge unchanged
+    unchanging develop evolving""".split()
+)
+# How a position is spoken of, not what about: "How has the US *described* …", "the US *assessment*
+# of …", "US *concern* about …", "US *support* for …" (stance verbs and their nouns).  Matched as
+# they are written, with the inflections of _change_word.
+DESCRIBING_WORDS = frozenset(
+    """describe description characterize characterise characterization characterisation portray depict
+    assess assessment evaluate evaluation regard consider response respond react reaction concern support
+    toward towards regarding""".split()
 )
 # The asking government itself: in a State Department collection nearly every statement is the US's.
 ACTOR_WORDS = frozenset(
@@ -103,19 +112,38 @@ def _fold(text: str) -> list[str]:
     return _TOKEN.findall(fold_for_lexical(text).lower())
 
 
+# Endings that make two forms of one word once a shared stem of four letters or more is cut off:
+# inflections and derivations ("sanction"/"sanctioned", "investigation"/"investigating",
+# "offensive"/"offense", "north"/"northern") ...
+_INFLECTIONS = frozenset(
+    "|s|es|ed|d|ing|ly|al|e|er|ers|ern|ion|ions|ation|ations|ive|ives|y|ies|ied|ment|ments|ic|ical|cy|tic".split("|")
+)
+# ... and a place with the word for its people ("Syria"/"Syrian", "Burma"/"Burmese",
+# "Iraq"/"Iraqi", "Turkey"/"Turkish", "Ukraine"/"Ukrainian", "Lebanon"/"Lebanese"): a place's
+# ending (left) with a demonym's (right), in either order.
+_PLACE_ENDINGS = frozenset("|a|e|y|ey|on|o".split("|"))
+_DEMONYM_ENDINGS = frozenset("n|an|ans|ns|ian|ians|ese|i|is|ish|ar|ars|ans".split("|"))
+
+
 def _same_word(term: str, token: str) -> bool:
-    """One word in two forms: equal, or sharing a prefix of at least four letters that leaves at
-    most two letters of the shorter one ("turkey"/"turkish", "syria"/"syrian", "s400"/"s400s",
-    "offensive"/"offense"); "war" and "ward" are not the same word."""
+    """One word in two forms: equal, or sharing a stem of at least four letters whose two endings
+    are inflections or derivations ("offensive"/"offense", "normalizing"/"normalization"), or a
+    place and its people ("syria"/"syrian", "turkey"/"turkish", "burma"/"burmese").  "war" is not
+    "ward", "strait" not "strategy", "armenia" not "armed", "investigating" not "invested",
+    "crimea" not "crime"."""
     if term == token:
         return True
-    shorter = min(len(term), len(token))
     common = 0
     for a, b in zip(term, token):
         if a != b:
             break
         common += 1
-    return common >= 4 and common >= shorter - 2
+    if common < 4:
+        return False
+    ends = (term[common:], token[common:])
+    if ends[0] in _INFLECTIONS and ends[1] in _INFLECTIONS:
+        return True
+    return any(a in _PLACE_ENDINGS and b in _DEMONYM_ENDINGS for a, b in (ends, ends[::-1]))
 
 
 def _holds(term: str, tokens: Iterable[str]) -> bool:
@@ -125,9 +153,9 @@ def _holds(term: str, tokens: Iterable[str]) -> bool:
 _SUFFIXES = ("", "s", "es", "ed", "d", "ing", "ly", "al")
 
 
-def _change_word(token: str) -> bool:
+def _change_word(token: str, vocabulary: frozenset[str] = CHANGE_WORDS) -> bool:
     """A word of change or stance, inflected or not: "changed", "shifting", "positions"."""
-    for word in CHANGE_WORDS:
+    for word in vocabulary:
         stem = word[:-1] if word.endswith("e") and len(word) > 3 else word
         if token.startswith(stem) and token[len(stem) :] in _SUFFIXES + (("e",) if stem != word else ()):
             return True
@@ -136,12 +164,15 @@ def _change_word(token: str) -> bool:
 
 def subject_terms(question: str) -> tuple[str, ...]:
     """The question's subject: its folded content words minus the change and stance vocabulary,
+    the words that say how a position is spoken of (describe, assessment, concern, support ...),
     the asking government's own names, question words and dates.
 
     >>> subject_terms("Has the US stance on a Turkish offensive in northern Syria changed?")
     ('turkish', 'offensive', 'northern', 'syria')
     >>> subject_terms("Did it change?"), subject_terms("Did the US position on Turkey's S-400 purchase change?")
     ((), ('turkey', 's400', 'purchase'))
+    >>> subject_terms("How has the US described the situation in Hong Kong over time?")
+    ('hong', 'kong')
     """
     out = []
     for token in _fold(question):
@@ -149,25 +180,60 @@ def subject_terms(question: str) -> tuple[str, ...]:
             continue
         if token in MONTHS or _YEAR.match(token) or (token.isdigit() and len(token) <= 2 and int(token) <= 31):
             continue
-        if _change_word(token):
+        if _change_word(token) or _change_word(token, DESCRIBING_WORDS):
             continue
         out.append(token)
     return tuple(dict.fromkeys(out))
 
 
+_CASED_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_SENTENCE_END = re.compile(r"[.?!:;]\s*$")
+
+
+def subject_names(question: str) -> tuple[str, ...]:
+    """The subject terms the question writes as names: capitalized ("Turkey", "S-400", "PRC"), not
+    first in a sentence (where any word is capitalized).  None when the question has no lower-case
+    letter (written all in capitals, case says nothing).
+
+    >>> subject_names("Has the US stance on a Turkish offensive in northern Syria changed?")
+    ('turkish', 'syria')
+    >>> subject_names("Crimea: has the US position changed?"), subject_names("HAS CRIMEA CHANGED?")
+    ((), ())
+    """
+    folded = fold_for_lexical(question)
+    if not any(c.islower() for c in folded):
+        return ()
+    terms = set(subject_terms(question))
+    names = []
+    for match in _CASED_TOKEN.finditer(folded):
+        token = match.group()
+        first = not folded[: match.start()].strip() or bool(_SENTENCE_END.search(folded[: match.start()]))
+        if not first and token[0].isupper() and token.lower() in terms:
+            names.append(token.lower())
+    return tuple(dict.fromkeys(names))
+
+
+def _words(text: str) -> tuple[set[str], set[str]]:
+    """A statement's folded words, and those of them written capitalized (a name's mentions)."""
+    tokens = _CASED_TOKEN.findall(fold_for_lexical(text))
+    return {t.lower() for t in tokens}, {t.lower() for t in tokens if t[0].isupper()}
+
+
 @dataclass(frozen=True)
 class Subject:
-    """A question's subject terms and the weight of each (its IDF in the index)."""
+    """A question's subject terms, the weight of each (its IDF in the index) and the terms the
+    question writes as names (:func:`subject_names`)."""
 
     terms: tuple[str, ...]
     weights: tuple[float, ...]
     unseen: tuple[str, ...] = ()  # terms no passage of the index holds (when the frequencies were given)
+    names: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, question: str, frequency: Callable[[str], int] | None = None, passages: int = 1) -> Subject:
-        terms = subject_terms(question)
+        terms, names = subject_terms(question), subject_names(question)
         if frequency is None:
-            return cls(terms, tuple(1.0 for _ in terms))
+            return cls(terms, tuple(1.0 for _ in terms), names=names)
         total = max(passages, 1)
         weights, unseen = [], []
         for term in terms:
@@ -175,27 +241,38 @@ class Subject:
             weights.append(math.log(1 + (total - count + 0.5) / (count + 0.5)))
             if count == 0:
                 unseen.append(term)
-        return cls(terms, tuple(weights), tuple(unseen))
+        return cls(terms, tuple(weights), tuple(unseen), names)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
+
+    def _held(self, text: str, speaker: str | None) -> list[bool]:
+        """Which terms a statement holds (its own words and its speaker label's); a name only in a
+        capitalized mention: "Crimea" is not held by "war crimes", "Ream Naval Base" not by "based"."""
+        words, capitalized = _words(text)
+        if speaker:
+            more, more_capitalized = _words(speaker)
+            words, capitalized = words | more, capitalized | more_capitalized
+        return [_holds(term, capitalized if term in self.names else words) for term in self.terms]
 
     def share(self, text: str, speaker: str | None = None) -> float:
         """The share of the subject's weight held by ``text`` (with its speaker label's words)."""
         if not self.terms:
             return 1.0
-        tokens = set(_fold(text)) | set(_fold(speaker or ""))
         total = sum(self.weights) or 1.0
-        return sum(w for t, w in zip(self.terms, self.weights) if _holds(t, tokens)) / total
+        return sum(w for w, h in zip(self.weights, self._held(text, speaker)) if h) / total
 
     def held_by(self, text: str, speaker: str | None = None) -> bool:
         """Does a statement hold the subject?  Absolutely: at least ``SUBJECT_SHARE`` of its weight,
         or ``SUBJECT_WORDS`` of its words when the subject is long ("the running total of security
-        assistance to Ukraine since the invasion ..."); a one-word subject must be held."""
+        assistance to Ukraine since the invasion ..."); a one-word subject must be held.  When the
+        question names its subject ("Sudan's democratic transition"), the statement must name it
+        too: one of the names at least ("democratic transition" in Mali is not Sudan's)."""
         if not self.terms:
             return True
-        tokens = set(_fold(text)) | set(_fold(speaker or ""))
-        held = [_holds(term, tokens) for term in self.terms]
+        held = self._held(text, speaker)
+        if self.names and not any(h for term, h in zip(self.terms, held) if term in self.names):
+            return False
         if len(self.terms) == 1:
             return held[0]
         total = sum(self.weights) or 1.0
@@ -328,7 +405,9 @@ def build_timeline(
         reason = "no_subject"
     elif unseen:
         reason = "subject_unseen"
-    elif len(shown_days) >= 2:
+    elif len(shown_days) >= 2 and all(subject.held_by(_text(c, documents), c.speaker) for c in chosen):
+        # Every statement shown, the first above all, holds the subject (by construction of the
+        # pool; checked again here so that no later path can label an off-subject opening strong).
         reason = "strong"
     elif shown_days:
         reason = "one_date"
