@@ -79,6 +79,8 @@ def test_subject_is_held_absolutely_not_relative_to_the_best():
     [
         ("syria", "syrian"),
         ("turkey", "turkish"),
+        ("turkey", "turks"),
+        ("kosovo", "kosovar"),
         ("burma", "burmese"),
         ("china", "chinese"),
         ("iraq", "iraqi"),
@@ -97,7 +99,14 @@ def test_word_forms_are_one_word(term, token):
 
 @pytest.mark.parametrize(
     ("term", "token"),
-    [("crimea", "crime"), ("strait", "strategy"), ("armenia", "armed"), ("investigating", "invested"), ("war", "ward")],
+    [
+        ("crimea", "crime"),
+        ("crimea", "crimes"),
+        ("strait", "strategy"),
+        ("armenia", "armed"),
+        ("investigating", "invested"),
+        ("war", "ward"),
+    ],
 )
 def test_a_shared_beginning_is_not_one_word(term, token):
     assert not _same_word(term, token) and not _same_word(token, term)
@@ -108,6 +117,22 @@ def test_s400_in_any_spelling_holds_the_s400():
     assert subject.terms == ("turkey", "s400", "purchase") and subject.names == ("turkey", "s400")
     for text in ("Turkey's purchase of the S400", "Turkey's purchase of S-400s", "the s-400 purchase by Turkey"):
         assert subject.held_by(text), text
+
+
+def test_another_name_of_the_subject_holds_it():
+    korea = Subject.of("Has the US approach to North Korea remained the same over time?")
+    assert korea.terms == ("north", "korea")
+    assert korea.held_by("We call on the DPRK to return to dialogue.")
+    assert korea.held_by("the Democratic People's Republic of Korea")
+    assert not korea.held_by("We call on the ROK and Japan to cooperate.")  # South Korea is another state
+    assert "dprk" in korea.search_text.split()  # the search for the subject alone looks for it too
+    deal = Subject.of("How did the US describe its position on the JCPOA over time?")
+    assert deal.held_by("a mutual return to compliance with the Iran nuclear deal")
+    assert Subject.of("Did Burma's junta change course?").held_by("the military regime in Myanmar")
+    # An acronym only as written: "un" in lower case is no United Nations.
+    un = Subject.of("Has the US stance on the United Nations changed?")
+    assert un.held_by("at the UN Security Council") and not un.held_by("an un-named official")
+    assert Subject.of("Has the US stance on Valdoria changed?").aliases == ()
 
 
 @pytest.mark.parametrize(

@@ -118,11 +118,19 @@ def _fold(text: str) -> list[str]:
 _INFLECTIONS = frozenset(
     "|s|es|ed|d|ing|ly|al|e|er|ers|ern|ion|ions|ation|ations|ive|ives|y|ies|ied|ment|ments|ic|ical|cy|tic".split("|")
 )
-# ... and a place with the word for its people ("Syria"/"Syrian", "Burma"/"Burmese",
-# "Iraq"/"Iraqi", "Turkey"/"Turkish", "Ukraine"/"Ukrainian", "Lebanon"/"Lebanese"): a place's
-# ending (left) with a demonym's (right), in either order.
-_PLACE_ENDINGS = frozenset("|a|e|y|ey|on|o".split("|"))
-_DEMONYM_ENDINGS = frozenset("n|an|ans|ns|ian|ians|ese|i|is|ish|ar|ars|ans".split("|"))
+# ... and a place with the word for its people, the usual English patterns: a place's ending and
+# the endings its people's word may take in its place ("Syria"/"Syrian", "Iraq"/"Iraqi",
+# "Burma"/"Burmese", "Ukraine"/"Ukrainian", "Turkey"/"Turkish"/"Turks", "Lebanon"/"Lebanese",
+# "Kosovo"/"Kosovar"), in either order.
+_DEMONYMS = {
+    "": frozenset("n ns an ans ian ians ese i is ish".split()),
+    "a": frozenset("n ns an ans ese".split()),
+    "e": frozenset("ian ians an ans".split()),
+    "y": frozenset("ian ians ish".split()),
+    "ey": frozenset("ish s".split()),
+    "on": frozenset("ese".split()),
+    "o": frozenset("an ans ar ars".split()),
+}
 
 
 def _same_word(term: str, token: str) -> bool:
@@ -143,7 +151,7 @@ def _same_word(term: str, token: str) -> bool:
     ends = (term[common:], token[common:])
     if ends[0] in _INFLECTIONS and ends[1] in _INFLECTIONS:
         return True
-    return any(a in _PLACE_ENDINGS and b in _DEMONYM_ENDINGS for a, b in (ends, ends[::-1]))
+    return any(b in _DEMONYMS.get(a, ()) for a, b in (ends, ends[::-1]))
 
 
 def _holds(term: str, tokens: Iterable[str]) -> bool:
@@ -213,10 +221,79 @@ def subject_names(question: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def _words(text: str) -> tuple[set[str], set[str]]:
-    """A statement's folded words, and those of them written capitalized (a name's mentions)."""
-    tokens = _CASED_TOKEN.findall(fold_for_lexical(text))
-    return {t.lower() for t in tokens}, {t.lower() for t in tokens if t[0].isupper()}
+# Other names of one thing, as official texts and the press write them: a state's official or
+# short name, its acronym, a transliteration, an agreement's acronym.  Alternate names only, no
+# metonyms ("Beijing", "the Kremlin") and nothing wider or narrower.  A statement that writes one
+# of a group's names holds the words of the name the question wrote ("DPRK" holds *north korea*).
+ALIASES = tuple(
+    tuple(tuple(name.split()) for name in group.split("|"))
+    for group in (
+        "north korea|dprk|democratic people s republic of korea",
+        "south korea|rok|republic of korea",
+        "china|prc|people s republic of china",
+        "burma|myanmar",
+        "turkey|turkiye",
+        "united kingdom|uk|britain|great britain",
+        "european union|eu",
+        "united nations|un",
+        "united arab emirates|uae",
+        "jcpoa|joint comprehensive plan of action|iran nuclear deal|iran deal",
+        "lukashenka|lukashenko",
+        "zelenskyy|zelensky|zelenskiy",
+        "ivory coast|cote d ivoire",
+        "czech republic|czechia",
+        "east timor|timor leste",
+        "swaziland|eswatini",
+        "cape verde|cabo verde",
+        "isis|isil|daesh|islamic state",
+        "al qaida|al qaeda|al qa ida",
+        "nato|north atlantic treaty organization",
+        "covid|covid19|coronavirus",
+    )
+)
+
+
+def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
+
+
+def subject_aliases(question: str) -> tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]], ...]:
+    """The names the question writes that have other names (:data:`ALIASES`): (the question's
+    name, its other names).
+
+    >>> subject_aliases("Has the US approach to North Korea changed?")
+    ((('north', 'korea'), (('dprk',), ('democratic', 'people', 's', 'republic', 'of', 'korea'))),)
+    """
+    tokens = _fold(question)
+    out = []
+    for group in ALIASES:
+        for name in group:
+            if _has_phrase(tokens, name):
+                out.append((name, tuple(other for other in group if other != name)))
+                break
+    return tuple(out)
+
+
+def _words(text: str, aliases=()) -> tuple[set[str], set[str]]:
+    """A statement's folded words, and those of them written capitalized (a name's mentions); a
+    name of ``aliases`` written another way (capitalized) adds the question's name's words."""
+    cased = _CASED_TOKEN.findall(fold_for_lexical(text))
+    tokens = [t.lower() for t in cased]
+    words, capitalized = set(tokens), {t.lower() for t in cased if t[0].isupper()}
+    for name, others in aliases:
+        for other in others:
+            n = len(other)
+            # An acronym ("UN", "EU", "ROK") only as written, in capitals: "un" may be a word's piece.
+            acronym = n == 1 and len(other[0]) <= 4
+            if any(
+                tuple(tokens[i : i + n]) == other and (not acronym or cased[i].isupper())
+                for i in range(len(tokens) - n + 1)
+            ):
+                words.update(name)
+                capitalized.update(name)
+                break
+    return words, capitalized
 
 
 @dataclass(frozen=True)
@@ -228,12 +305,13 @@ class Subject:
     weights: tuple[float, ...]
     unseen: tuple[str, ...] = ()  # terms no passage of the index holds (when the frequencies were given)
     names: tuple[str, ...] = ()
+    aliases: tuple = ()  # the question's names that have other names (subject_aliases)
 
     @classmethod
     def of(cls, question: str, frequency: Callable[[str], int] | None = None, passages: int = 1) -> Subject:
-        terms, names = subject_terms(question), subject_names(question)
+        terms, names, aliases = subject_terms(question), subject_names(question), subject_aliases(question)
         if frequency is None:
-            return cls(terms, tuple(1.0 for _ in terms), names=names)
+            return cls(terms, tuple(1.0 for _ in terms), names=names, aliases=aliases)
         total = max(passages, 1)
         weights, unseen = [], []
         for term in terms:
@@ -241,17 +319,23 @@ class Subject:
             weights.append(math.log(1 + (total - count + 0.5) / (count + 0.5)))
             if count == 0:
                 unseen.append(term)
-        return cls(terms, tuple(weights), tuple(unseen), names)
+        return cls(terms, tuple(weights), tuple(unseen), names, aliases)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
 
+    @property
+    def search_text(self) -> str:
+        """What a search for the subject alone looks for: its terms and its names' other names."""
+        others = [" ".join(other) for _, group in self.aliases for other in group]
+        return " ".join([*self.terms, *others])
+
     def _held(self, text: str, speaker: str | None) -> list[bool]:
         """Which terms a statement holds (its own words and its speaker label's); a name only in a
         capitalized mention: "Crimea" is not held by "war crimes", "Ream Naval Base" not by "based"."""
-        words, capitalized = _words(text)
+        words, capitalized = _words(text, self.aliases)
         if speaker:
-            more, more_capitalized = _words(speaker)
+            more, more_capitalized = _words(speaker, self.aliases)
             words, capitalized = words | more, capitalized | more_capitalized
         return [_holds(term, capitalized if term in self.names else words) for term in self.terms]
 
