@@ -26,6 +26,7 @@ from briefing.answer.timeline import (
     is_lead_in,
     shift_spans,
     stance,
+    subject_name_groups,
     subject_names,
     subject_terms,
 )
@@ -164,6 +165,15 @@ def test_a_named_subject_must_be_named():
     assert crimea.names == ("crimea",)
     assert not crimea.held_by("Russia's war crimes in Ukraine will not go unpunished.")
     assert crimea.held_by("We will never recognize Russia's purported annexation of Crimea.")
+    # A name of several words is held by half its weight at least, not by its commonest word.
+    sea = Subject.of("Has the US position on China's claims in the South China Sea remained unchanged?")
+    assert sea.name_groups == (("china",), ("south", "china", "sea"))
+    assert sea.held_by("The PRC's claims in the South China Sea are unlawful.")
+    assert not sea.held_by("They have asserted claims that are not consistent with the Law of the Sea.")
+    assert subject_name_groups("Has the US approach to the Armenia-Azerbaijan conflict shifted?") == (
+        ("armenia",),
+        ("azerbaijan",),
+    )
     # Case says nothing in a question written without it.
     assert subject_names("has the us position on crimea changed?") == ()
     assert Subject.of("has the us position on crimea changed?").held_by("the crimean peninsula")

@@ -208,17 +208,34 @@ def subject_names(question: str) -> tuple[str, ...]:
     >>> subject_names("Crimea: has the US position changed?"), subject_names("HAS CRIMEA CHANGED?")
     ((), ())
     """
+    return tuple(dict.fromkeys(term for group in subject_name_groups(question) for term in group))
+
+
+def subject_name_groups(question: str) -> tuple[tuple[str, ...], ...]:
+    """The question's names as written, one group for each run of capitalized words: "the South
+    China Sea" is one name, "China's claims" another.
+
+    >>> subject_name_groups("Has the US position on China's claims in the South China Sea changed?")
+    (('china',), ('south', 'china', 'sea'))
+    """
     folded = fold_for_lexical(question)
     if not any(c.islower() for c in folded):
         return ()
     terms = set(subject_terms(question))
-    names = []
-    for match in _CASED_TOKEN.finditer(folded):
+    groups: list[list[str]] = []
+    last, last_end = -2, 0
+    for n, match in enumerate(_CASED_TOKEN.finditer(folded)):
         token = match.group()
         first = not folded[: match.start()].strip() or bool(_SENTENCE_END.search(folded[: match.start()]))
-        if not first and token[0].isupper() and token.lower() in terms:
-            names.append(token.lower())
-    return tuple(dict.fromkeys(names))
+        if first or not token[0].isupper() or token.lower() not in terms:
+            continue
+        gap = folded[last_end : match.start()] if last == n - 1 else ""
+        if last == n - 1 and gap.isspace():  # "Armenia-Azerbaijan", "Ortega-Murillo": two names
+            groups[-1].append(token.lower())
+        else:
+            groups.append([token.lower()])
+        last, last_end = n, match.end()
+    return tuple(dict.fromkeys(tuple(dict.fromkeys(g)) for g in groups))
 
 
 # Other names of one thing, as official texts and the press write them: a state's official or
@@ -306,12 +323,14 @@ class Subject:
     unseen: tuple[str, ...] = ()  # terms no passage of the index holds (when the frequencies were given)
     names: tuple[str, ...] = ()
     aliases: tuple = ()  # the question's names that have other names (subject_aliases)
+    name_groups: tuple[tuple[str, ...], ...] = ()  # its names as written (subject_name_groups); else one each
 
     @classmethod
     def of(cls, question: str, frequency: Callable[[str], int] | None = None, passages: int = 1) -> Subject:
         terms, names, aliases = subject_terms(question), subject_names(question), subject_aliases(question)
+        groups = subject_name_groups(question)
         if frequency is None:
-            return cls(terms, tuple(1.0 for _ in terms), names=names, aliases=aliases)
+            return cls(terms, tuple(1.0 for _ in terms), names=names, aliases=aliases, name_groups=groups)
         total = max(passages, 1)
         weights, unseen = [], []
         for term in terms:
@@ -319,7 +338,7 @@ class Subject:
             weights.append(math.log(1 + (total - count + 0.5) / (count + 0.5)))
             if count == 0:
                 unseen.append(term)
-        return cls(terms, tuple(weights), tuple(unseen), names, aliases)
+        return cls(terms, tuple(weights), tuple(unseen), names, aliases, groups)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -339,6 +358,18 @@ class Subject:
             words, capitalized = words | more, capitalized | more_capitalized
         return [_holds(term, capitalized if term in self.names else words) for term in self.terms]
 
+    def _names_one(self, held: dict[str, bool]) -> bool:
+        """Does a statement name the subject: at least half the weight of one of the question's
+        names as written ("Navalny" for "Aleksey Navalny"; not "the Law of the Sea" for "the South
+        China Sea")?"""
+        weight = dict(zip(self.terms, self.weights))
+        groups = self.name_groups or tuple((name,) for name in self.names)
+        for group in groups:
+            total = sum(weight.get(term, 0.0) for term in group) or 1.0
+            if sum(weight.get(term, 0.0) for term in group if held.get(term)) / total >= SUBJECT_SHARE:
+                return True
+        return False
+
     def share(self, text: str, speaker: str | None = None) -> float:
         """The share of the subject's weight held by ``text`` (with its speaker label's words)."""
         if not self.terms:
@@ -355,7 +386,7 @@ class Subject:
         if not self.terms:
             return True
         held = self._held(text, speaker)
-        if self.names and not any(h for term, h in zip(self.terms, held) if term in self.names):
+        if self.names and not self._names_one(dict(zip(self.terms, held))):
             return False
         if len(self.terms) == 1:
             return held[0]
