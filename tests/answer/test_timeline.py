@@ -19,12 +19,15 @@ from briefing.answer import answer
 from briefing.answer.sentences import Candidate
 from briefing.answer.timeline import (
     Subject,
+    _same_word,
     build_timeline,
     date_order,
     follow_up_question,
     is_lead_in,
     shift_spans,
     stance,
+    subject_name_groups,
+    subject_names,
     subject_terms,
 )
 from briefing.brief import brief_markdown
@@ -70,6 +73,110 @@ def test_subject_is_held_absolutely_not_relative_to_the_best():
     assert not subject.held_by("The Russian offensive in Ukraine continues.")  # a third of the weight
     assert Subject(("syrian",), (1.0,)).held_by("in Syria")
     assert not Subject(("war",), (1.0,)).held_by("the ward")
+
+
+@pytest.mark.parametrize(
+    ("term", "token"),
+    [
+        ("syria", "syrian"),
+        ("turkey", "turkish"),
+        ("turkey", "turks"),
+        ("kosovo", "kosovar"),
+        ("burma", "burmese"),
+        ("china", "chinese"),
+        ("iraq", "iraqi"),
+        ("ukraine", "ukrainian"),
+        ("lebanon", "lebanese"),
+        ("s400", "s400s"),
+        ("offensive", "offense"),
+        ("normalizing", "normalization"),
+        ("north", "northern"),
+        ("sanction", "sanctioned"),
+    ],
+)
+def test_word_forms_are_one_word(term, token):
+    assert _same_word(term, token) and _same_word(token, term)
+
+
+@pytest.mark.parametrize(
+    ("term", "token"),
+    [
+        ("crimea", "crime"),
+        ("crimea", "crimes"),
+        ("strait", "strategy"),
+        ("armenia", "armed"),
+        ("investigating", "invested"),
+        ("war", "ward"),
+    ],
+)
+def test_a_shared_beginning_is_not_one_word(term, token):
+    assert not _same_word(term, token) and not _same_word(token, term)
+
+
+def test_s400_in_any_spelling_holds_the_s400():
+    subject = Subject.of("Did the US position on Turkey's S-400 purchase change?")
+    assert subject.terms == ("turkey", "s400", "purchase") and subject.names == ("turkey", "s400")
+    for text in ("Turkey's purchase of the S400", "Turkey's purchase of S-400s", "the s-400 purchase by Turkey"):
+        assert subject.held_by(text), text
+
+
+def test_another_name_of_the_subject_holds_it():
+    korea = Subject.of("Has the US approach to North Korea remained the same over time?")
+    assert korea.terms == ("north", "korea")
+    assert korea.held_by("We call on the DPRK to return to dialogue.")
+    assert korea.held_by("the Democratic People's Republic of Korea")
+    assert not korea.held_by("We call on the ROK and Japan to cooperate.")  # South Korea is another state
+    assert "dprk" in korea.search_text.split()  # the search for the subject alone looks for it too
+    deal = Subject.of("How did the US describe its position on the JCPOA over time?")
+    assert deal.held_by("a mutual return to compliance with the Iran nuclear deal")
+    assert Subject.of("Did Burma's junta change course?").held_by("the military regime in Myanmar")
+    # An acronym only as written: "un" in lower case is no United Nations.
+    un = Subject.of("Has the US stance on the United Nations changed?")
+    assert un.held_by("at the UN Security Council") and not un.held_by("an un-named official")
+    assert Subject.of("Has the US stance on Valdoria changed?").aliases == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("How has the US described Valdoria's pipeline over time?", ("valdoria", "pipeline")),
+        ("How did the US assessment of Kesland's harbour evolve?", ("kesland", "harbour")),
+        ("Has US support for Valdoria's sovereignty shifted?", ("valdoria", "sovereignty")),
+        ("Did US concern about the Kesland ferry change?", ("kesland", "ferry")),
+        ("How has the US characterized the Northern Corridor over time?", ("northern", "corridor")),
+        ("Has the US position toward Kesland remained unchanged?", ("kesland",)),
+        ("How did the US position on the Northern Corridor develop?", ("northern", "corridor")),
+    ],
+)
+def test_words_about_how_a_position_is_spoken_of_are_no_subject(question, subject):
+    assert subject_terms(question) == subject
+
+
+def test_a_named_subject_must_be_named():
+    question = "Did the US view of Valdoria's democratic transition change over time?"
+    assert subject_names(question) == ("valdoria",)
+    subject = Subject(("valdoria", "democratic", "transition"), (1.0, 1.0, 1.0), names=("valdoria",))
+    assert subject.held_by("Valdoria's transition to democratic rule must continue.")
+    assert subject.held_by("Valdorian leaders pledged a democratic transition.")  # the people's word names it
+    # The rest of the subject, but another country: two thirds of the weight, no name.
+    assert not subject.held_by("Kesland's democratic transition must continue.")
+    # A name is held only where it is written as a name: "war crimes" is no mention of Crimea.
+    crimea = Subject.of("Has the US position on Crimea remained the same?")
+    assert crimea.names == ("crimea",)
+    assert not crimea.held_by("Russia's war crimes in Ukraine will not go unpunished.")
+    assert crimea.held_by("We will never recognize Russia's purported annexation of Crimea.")
+    # A name of several words is held by half its weight at least, not by its commonest word.
+    sea = Subject.of("Has the US position on China's claims in the South China Sea remained unchanged?")
+    assert sea.name_groups == (("china",), ("south", "china", "sea"))
+    assert sea.held_by("The PRC's claims in the South China Sea are unlawful.")
+    assert not sea.held_by("They have asserted claims that are not consistent with the Law of the Sea.")
+    assert subject_name_groups("Has the US approach to the Armenia-Azerbaijan conflict shifted?") == (
+        ("armenia",),
+        ("azerbaijan",),
+    )
+    # Case says nothing in a question written without it.
+    assert subject_names("has the us position on crimea changed?") == ()
+    assert Subject.of("has the us position on crimea changed?").held_by("the crimean peninsula")
 
 
 # --- 2. positions, not agenda lines ------------------------------------------------
@@ -205,6 +312,30 @@ def test_label_is_partial_with_its_reason_on_one_date_or_no_day():
     for reason in ("strong", "one_date", "no_day", "no_subject"):
         assert phrases.strength_phrase("partial", reason) == phrases.TIMELINE_STRENGTH[reason]
     assert phrases.strength_phrase("partial") == phrases.STRENGTH["partial"]
+
+
+def test_strong_never_opens_off_subject():
+    """A timeline whose statements only seem to hold the subject ("war crimes" for Crimea, another
+    country's "democratic transition") is never labelled strong, and a strong one opens on subject."""
+    specs = [
+        ("a", "2022-03-01", "We condemn Russia's war crimes and will hold those responsible to account.", 0.9),
+        ("b", "2022-05-01", "Russia's forces have committed war crimes, and we remain committed to justice.", 0.8),
+    ]
+    question = "Has the US position on Crimea remained the same?"
+    built = _timeline(specs, question=question)
+    assert built.strength == "partial" and built.reason == "subject_unseen"
+    specs.append(("c", "2021-06-01", "Crimea is Ukraine, and we will never recognize its purported annexation.", 0.3))
+    specs.append(("d", "2022-06-01", "We stand with Ukraine and will never accept Russia's claim on Crimea.", 0.2))
+    built = _timeline(specs, question=question)
+    assert built.strength == "strong" and [c.doc_id for c in built.chosen] == ["c", "d"]
+    subject = Subject.of(question)
+    assert subject.held_by(built.chosen[0].passage.text)
+    transition = [
+        ("m", "2021-05-01", "Kesland's democratic transition must stay on track, we believe.", 0.9),
+        ("n", "2022-05-01", "We remain committed to Kesland's democratic transition.", 0.8),
+    ]
+    built = _timeline(transition, question="Did the US view of Valdoria's democratic transition change over time?")
+    assert built.strength == "partial"
 
 
 # --- the whole path on a fake index of fictional briefings ----------------------------

@@ -244,7 +244,7 @@ def _subject_candidates(
     (the question's change words pull in any passage saying "our position has not changed"; the
     subject alone finds the other dates it was spoken of).  Scored against the question by the
     sentence scorer alone (no second stage); ``documents`` gains their documents."""
-    text = " ".join(subject.terms)
+    text = subject.search_text
     found = retrieve(
         index,
         text,

@@ -58,7 +58,16 @@ CHANGE_WORDS = frozenset(
     later previous previously before after back track u-turn reconsider differ different new old hold
     held become became going gone went go statement statements official officially publicly public
     express expressed comment comments signal signals indicate sign tell year years month months week
-    weeks day days period course across throughout ago then yet far mid early late announce urge""".split()
+    weeks day days period course across throughout ago then yet far mid early late announce urge unchanged
+    unchanging develop evolving""".split()
+)
+# How a position is spoken of, not what about: "How has the US *described* …", "the US *assessment*
+# of …", "US *concern* about …", "US *support* for …" (stance verbs and their nouns).  Matched as
+# they are written, with the inflections of _change_word.
+DESCRIBING_WORDS = frozenset(
+    """describe description characterize characterise characterization characterisation portray depict
+    assess assessment evaluate evaluation regard consider response respond react reaction concern support
+    toward towards regarding""".split()
 )
 # The asking government itself: in a State Department collection nearly every statement is the US's.
 ACTOR_WORDS = frozenset(
@@ -103,19 +112,46 @@ def _fold(text: str) -> list[str]:
     return _TOKEN.findall(fold_for_lexical(text).lower())
 
 
+# Endings that make two forms of one word once a shared stem of four letters or more is cut off:
+# inflections and derivations ("sanction"/"sanctioned", "investigation"/"investigating",
+# "offensive"/"offense", "north"/"northern") ...
+_INFLECTIONS = frozenset(
+    "|s|es|ed|d|ing|ly|al|e|er|ers|ern|ion|ions|ation|ations|ive|ives|y|ies|ied|ment|ments|ic|ical|cy|tic".split("|")
+)
+# ... and a place with the word for its people, the usual English patterns: a place's ending and
+# the endings its people's word may take in its place ("Syria"/"Syrian", "Iraq"/"Iraqi",
+# "Burma"/"Burmese", "Ukraine"/"Ukrainian", "Turkey"/"Turkish"/"Turks", "Lebanon"/"Lebanese",
+# "Kosovo"/"Kosovar"), in either order.
+_DEMONYMS = {
+    "": frozenset("n ns an ans ian ians ese i is ish".split()),
+    "a": frozenset("n ns an ans ese".split()),
+    "e": frozenset("ian ians an ans".split()),
+    "y": frozenset("ian ians ish".split()),
+    "ey": frozenset("ish s".split()),
+    "on": frozenset("ese".split()),
+    "o": frozenset("an ans ar ars".split()),
+}
+
+
 def _same_word(term: str, token: str) -> bool:
-    """One word in two forms: equal, or sharing a prefix of at least four letters that leaves at
-    most two letters of the shorter one ("turkey"/"turkish", "syria"/"syrian", "s400"/"s400s",
-    "offensive"/"offense"); "war" and "ward" are not the same word."""
+    """One word in two forms: equal, or sharing a stem of at least four letters whose two endings
+    are inflections or derivations ("offensive"/"offense", "normalizing"/"normalization"), or a
+    place and its people ("syria"/"syrian", "turkey"/"turkish", "burma"/"burmese").  "war" is not
+    "ward", "strait" not "strategy", "armenia" not "armed", "investigating" not "invested",
+    "crimea" not "crime"."""
     if term == token:
         return True
-    shorter = min(len(term), len(token))
     common = 0
     for a, b in zip(term, token):
         if a != b:
             break
         common += 1
-    return common >= 4 and common >= shorter - 2
+    if common < 4:
+        return False
+    ends = (term[common:], token[common:])
+    if ends[0] in _INFLECTIONS and ends[1] in _INFLECTIONS:
+        return True
+    return any(b in _DEMONYMS.get(a, ()) for a, b in (ends, ends[::-1]))
 
 
 def _holds(term: str, tokens: Iterable[str]) -> bool:
@@ -125,9 +161,9 @@ def _holds(term: str, tokens: Iterable[str]) -> bool:
 _SUFFIXES = ("", "s", "es", "ed", "d", "ing", "ly", "al")
 
 
-def _change_word(token: str) -> bool:
+def _change_word(token: str, vocabulary: frozenset[str] = CHANGE_WORDS) -> bool:
     """A word of change or stance, inflected or not: "changed", "shifting", "positions"."""
-    for word in CHANGE_WORDS:
+    for word in vocabulary:
         stem = word[:-1] if word.endswith("e") and len(word) > 3 else word
         if token.startswith(stem) and token[len(stem) :] in _SUFFIXES + (("e",) if stem != word else ()):
             return True
@@ -136,12 +172,15 @@ def _change_word(token: str) -> bool:
 
 def subject_terms(question: str) -> tuple[str, ...]:
     """The question's subject: its folded content words minus the change and stance vocabulary,
+    the words that say how a position is spoken of (describe, assessment, concern, support ...),
     the asking government's own names, question words and dates.
 
     >>> subject_terms("Has the US stance on a Turkish offensive in northern Syria changed?")
     ('turkish', 'offensive', 'northern', 'syria')
     >>> subject_terms("Did it change?"), subject_terms("Did the US position on Turkey's S-400 purchase change?")
     ((), ('turkey', 's400', 'purchase'))
+    >>> subject_terms("How has the US described the situation in Hong Kong over time?")
+    ('hong', 'kong')
     """
     out = []
     for token in _fold(question):
@@ -149,25 +188,149 @@ def subject_terms(question: str) -> tuple[str, ...]:
             continue
         if token in MONTHS or _YEAR.match(token) or (token.isdigit() and len(token) <= 2 and int(token) <= 31):
             continue
-        if _change_word(token):
+        if _change_word(token) or _change_word(token, DESCRIBING_WORDS):
             continue
         out.append(token)
     return tuple(dict.fromkeys(out))
 
 
+_CASED_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_SENTENCE_END = re.compile(r"[.?!:;]\s*$")
+
+
+def subject_names(question: str) -> tuple[str, ...]:
+    """The subject terms the question writes as names: capitalized ("Turkey", "S-400", "PRC"), not
+    first in a sentence (where any word is capitalized).  None when the question has no lower-case
+    letter (written all in capitals, case says nothing).
+
+    >>> subject_names("Has the US stance on a Turkish offensive in northern Syria changed?")
+    ('turkish', 'syria')
+    >>> subject_names("Crimea: has the US position changed?"), subject_names("HAS CRIMEA CHANGED?")
+    ((), ())
+    """
+    return tuple(dict.fromkeys(term for group in subject_name_groups(question) for term in group))
+
+
+def subject_name_groups(question: str) -> tuple[tuple[str, ...], ...]:
+    """The question's names as written, one group for each run of capitalized words: "the South
+    China Sea" is one name, "China's claims" another.
+
+    >>> subject_name_groups("Has the US position on China's claims in the South China Sea changed?")
+    (('china',), ('south', 'china', 'sea'))
+    """
+    folded = fold_for_lexical(question)
+    if not any(c.islower() for c in folded):
+        return ()
+    terms = set(subject_terms(question))
+    groups: list[list[str]] = []
+    last, last_end = -2, 0
+    for n, match in enumerate(_CASED_TOKEN.finditer(folded)):
+        token = match.group()
+        first = not folded[: match.start()].strip() or bool(_SENTENCE_END.search(folded[: match.start()]))
+        if first or not token[0].isupper() or token.lower() not in terms:
+            continue
+        gap = folded[last_end : match.start()] if last == n - 1 else ""
+        if last == n - 1 and gap.isspace():  # "Armenia-Azerbaijan", "Ortega-Murillo": two names
+            groups[-1].append(token.lower())
+        else:
+            groups.append([token.lower()])
+        last, last_end = n, match.end()
+    return tuple(dict.fromkeys(tuple(dict.fromkeys(g)) for g in groups))
+
+
+# Other names of one thing, as official texts and the press write them: a state's official or
+# short name, its acronym, a transliteration, an agreement's acronym.  Alternate names only, no
+# metonyms ("Beijing", "the Kremlin") and nothing wider or narrower.  A statement that writes one
+# of a group's names holds the words of the name the question wrote ("DPRK" holds *north korea*).
+ALIASES = tuple(
+    tuple(tuple(name.split()) for name in group.split("|"))
+    for group in (
+        "north korea|dprk|democratic people s republic of korea",
+        "south korea|rok|republic of korea",
+        "china|prc|people s republic of china",
+        "burma|myanmar",
+        "turkey|turkiye",
+        "united kingdom|uk|britain|great britain",
+        "european union|eu",
+        "united nations|un",
+        "united arab emirates|uae",
+        "jcpoa|joint comprehensive plan of action|iran nuclear deal|iran deal",
+        "lukashenka|lukashenko",
+        "zelenskyy|zelensky|zelenskiy",
+        "ivory coast|cote d ivoire",
+        "czech republic|czechia",
+        "east timor|timor leste",
+        "swaziland|eswatini",
+        "cape verde|cabo verde",
+        "isis|isil|daesh|islamic state",
+        "al qaida|al qaeda|al qa ida",
+        "nato|north atlantic treaty organization",
+        "covid|covid19|coronavirus",
+    )
+)
+
+
+def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
+
+
+def subject_aliases(question: str) -> tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]], ...]:
+    """The names the question writes that have other names (:data:`ALIASES`): (the question's
+    name, its other names).
+
+    >>> subject_aliases("Has the US approach to North Korea changed?")
+    ((('north', 'korea'), (('dprk',), ('democratic', 'people', 's', 'republic', 'of', 'korea'))),)
+    """
+    tokens = _fold(question)
+    out = []
+    for group in ALIASES:
+        for name in group:
+            if _has_phrase(tokens, name):
+                out.append((name, tuple(other for other in group if other != name)))
+                break
+    return tuple(out)
+
+
+def _words(text: str, aliases=()) -> tuple[set[str], set[str]]:
+    """A statement's folded words, and those of them written capitalized (a name's mentions); a
+    name of ``aliases`` written another way (capitalized) adds the question's name's words."""
+    cased = _CASED_TOKEN.findall(fold_for_lexical(text))
+    tokens = [t.lower() for t in cased]
+    words, capitalized = set(tokens), {t.lower() for t in cased if t[0].isupper()}
+    for name, others in aliases:
+        for other in others:
+            n = len(other)
+            # An acronym ("UN", "EU", "ROK") only as written, in capitals: "un" may be a word's piece.
+            acronym = n == 1 and len(other[0]) <= 4
+            if any(
+                tuple(tokens[i : i + n]) == other and (not acronym or cased[i].isupper())
+                for i in range(len(tokens) - n + 1)
+            ):
+                words.update(name)
+                capitalized.update(name)
+                break
+    return words, capitalized
+
+
 @dataclass(frozen=True)
 class Subject:
-    """A question's subject terms and the weight of each (its IDF in the index)."""
+    """A question's subject terms, the weight of each (its IDF in the index) and the terms the
+    question writes as names (:func:`subject_names`)."""
 
     terms: tuple[str, ...]
     weights: tuple[float, ...]
     unseen: tuple[str, ...] = ()  # terms no passage of the index holds (when the frequencies were given)
+    names: tuple[str, ...] = ()
+    aliases: tuple = ()  # the question's names that have other names (subject_aliases)
+    name_groups: tuple[tuple[str, ...], ...] = ()  # its names as written (subject_name_groups); else one each
 
     @classmethod
     def of(cls, question: str, frequency: Callable[[str], int] | None = None, passages: int = 1) -> Subject:
-        terms = subject_terms(question)
+        terms, names, aliases = subject_terms(question), subject_names(question), subject_aliases(question)
+        groups = subject_name_groups(question)
         if frequency is None:
-            return cls(terms, tuple(1.0 for _ in terms))
+            return cls(terms, tuple(1.0 for _ in terms), names=names, aliases=aliases, name_groups=groups)
         total = max(passages, 1)
         weights, unseen = [], []
         for term in terms:
@@ -175,27 +338,56 @@ class Subject:
             weights.append(math.log(1 + (total - count + 0.5) / (count + 0.5)))
             if count == 0:
                 unseen.append(term)
-        return cls(terms, tuple(weights), tuple(unseen))
+        return cls(terms, tuple(weights), tuple(unseen), names, aliases, groups)
 
     def __bool__(self) -> bool:
         return bool(self.terms)
+
+    @property
+    def search_text(self) -> str:
+        """What a search for the subject alone looks for: its terms and its names' other names."""
+        others = [" ".join(other) for _, group in self.aliases for other in group]
+        return " ".join([*self.terms, *others])
+
+    def _held(self, text: str, speaker: str | None) -> list[bool]:
+        """Which terms a statement holds (its own words and its speaker label's); a name only in a
+        capitalized mention: "Crimea" is not held by "war crimes", "Ream Naval Base" not by "based"."""
+        words, capitalized = _words(text, self.aliases)
+        if speaker:
+            more, more_capitalized = _words(speaker, self.aliases)
+            words, capitalized = words | more, capitalized | more_capitalized
+        return [_holds(term, capitalized if term in self.names else words) for term in self.terms]
+
+    def _names_one(self, held: dict[str, bool]) -> bool:
+        """Does a statement name the subject: at least half the weight of one of the question's
+        names as written ("Navalny" for "Aleksey Navalny"; not "the Law of the Sea" for "the South
+        China Sea")?"""
+        weight = dict(zip(self.terms, self.weights))
+        groups = self.name_groups or tuple((name,) for name in self.names)
+        for group in groups:
+            total = sum(weight.get(term, 0.0) for term in group) or 1.0
+            if sum(weight.get(term, 0.0) for term in group if held.get(term)) / total >= SUBJECT_SHARE:
+                return True
+        return False
 
     def share(self, text: str, speaker: str | None = None) -> float:
         """The share of the subject's weight held by ``text`` (with its speaker label's words)."""
         if not self.terms:
             return 1.0
-        tokens = set(_fold(text)) | set(_fold(speaker or ""))
         total = sum(self.weights) or 1.0
-        return sum(w for t, w in zip(self.terms, self.weights) if _holds(t, tokens)) / total
+        return sum(w for w, h in zip(self.weights, self._held(text, speaker)) if h) / total
 
     def held_by(self, text: str, speaker: str | None = None) -> bool:
         """Does a statement hold the subject?  Absolutely: at least ``SUBJECT_SHARE`` of its weight,
         or ``SUBJECT_WORDS`` of its words when the subject is long ("the running total of security
-        assistance to Ukraine since the invasion ..."); a one-word subject must be held."""
+        assistance to Ukraine since the invasion ..."); a one-word subject must be held.  When the
+        question names its subject ("Sudan's democratic transition"), the statement must name it
+        too: one of the names at least ("democratic transition" in Mali is not Sudan's)."""
         if not self.terms:
             return True
-        tokens = set(_fold(text)) | set(_fold(speaker or ""))
-        held = [_holds(term, tokens) for term in self.terms]
+        held = self._held(text, speaker)
+        if self.names and not self._names_one(dict(zip(self.terms, held))):
+            return False
         if len(self.terms) == 1:
             return held[0]
         total = sum(self.weights) or 1.0
@@ -328,7 +520,9 @@ def build_timeline(
         reason = "no_subject"
     elif unseen:
         reason = "subject_unseen"
-    elif len(shown_days) >= 2:
+    elif len(shown_days) >= 2 and all(subject.held_by(_text(c, documents), c.speaker) for c in chosen):
+        # Every statement shown, the first above all, holds the subject (by construction of the
+        # pool; checked again here so that no later path can label an off-subject opening strong).
         reason = "strong"
     elif shown_days:
         reason = "one_date"
