@@ -128,11 +128,9 @@ def test_feature_rows_relative_columns_and_coverage():
 def test_question_row_and_unseen_words():
     rows = np.zeros((3, len(FEATURES)))
     rows[:, COLUMN["s_cos"]] = [0.2, 0.9, 0.4]
-    rows[:, COLUMN["rerank"]] = [-1.5, -3.0, 2.5]  # the cross-encoder's best, whichever the scorer prefers
     evidence = question_row(np.array([0.1, 0.7, 0.3]), rows, 0.5)
     values = dict(zip(QUESTION_FEATURES, evidence))
     assert values["top_cov_s"] == rows[1, COLUMN["cov_s"]] and values["max_match"] == 0.0
-    assert values["max_rerank"] == 2.5
     assert values["top_prob"] == 0.7 and values["gap"] == pytest.approx(0.4)
     assert values["top_cos"] == pytest.approx(0.9) and values["unseen"] == 0.5
     empty = dict(zip(QUESTION_FEATURES, question_row(np.zeros(0), np.zeros((0, len(FEATURES))), 1.0)))

@@ -99,27 +99,6 @@ def test_abstention_reads_the_sentence_scorer_whatever_the_reranker_says():
     assert evidence(reranked).best_score == 0.9  # extracts and their strength follow the reranker
 
 
-def test_abstention_reads_the_cross_encoder_when_it_ran_and_its_average_when_it_did_not(monkeypatch):
-    """The cross-encoder's best logit says whether any candidate answers (a near-miss context has
-    none); without the cross-encoder (off, or a quick pass) that evidence is neutral."""
-    from briefing.answer import evidence as evidence_module
-
-    names = ("top_prob", "max_rerank")
-    model = LinearModel(names, np.array([0.5, 1.0]), np.ones(2), np.array([-1.0, -2.0]), 0.0)  # P(unanswerable)
-    monkeypatch.setattr(evidence_module, "abstention_model", lambda: model)
-
-    def answerability(rerank_logits):
-        rows = np.zeros((len(rerank_logits), len(FEATURES)))
-        rows[:, COLUMN["rerank"]] = rerank_logits
-        candidates = [Candidate("d", 0, 5, 0.5, 0.5, None, None, None, features=row, first_score=0.5) for row in rows]
-        return Evidence("q?", "q?", None, False, candidates, {}, {}, None).answerability
-
-    answers, misses = answerability([3.0, -1.0]), answerability([-4.0, -5.0])
-    assert answers > misses
-    assert answerability([0.0, 0.0]) == pytest.approx(0.5)  # at the mean
-    assert misses < answerability([0.0, 0.0]) < answers
-
-
 def test_the_shipped_reranker_is_small_and_records_how_it_was_made():
     folder = rerank_module.RERANKER_DIR
     files = {path.name for path in folder.iterdir()}

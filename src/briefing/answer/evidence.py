@@ -18,7 +18,7 @@ from ..index.load import Index
 from ..records import Document
 from ..textfold import lexical_terms
 from .calibration import offtopic_level
-from .features import FEATURES, QUESTION_FEATURES, question_row, unseen_names, unseen_share
+from .features import QUESTION_FEATURES, question_row, unseen_names, unseen_share
 from .params import DEFAULT_PARAMS, AnswerParams
 from .question import answer_type, date_filter, is_change_question
 from .retrieve import Filters, retrieve
@@ -105,10 +105,6 @@ class Evidence:
         probabilities = np.array([c.first_probability for c in self.candidates])
         rows = np.vstack([c.features for c in self.candidates])
         row = question_row(probabilities, rows, self.unseen)
-        if "max_rerank" in model.features and not rows[:, FEATURES.index("rerank")].any():
-            # the cross-encoder did not run (BRIEFING_RERANKER=off, a quick pass): its evidence
-            # counts as the training average, neither for nor against
-            row[QUESTION_FEATURES.index("max_rerank")] = model.mean[model.features.index("max_rerank")]
         return float(1.0 - model.probability(row, QUESTION_FEATURES)[0])
 
 

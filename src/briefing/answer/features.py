@@ -217,7 +217,6 @@ QUESTION_FEATURES = (
     "top_cov_s",
     "top_bm25",
     "max_match",
-    "max_rerank",
 )
 
 
@@ -281,7 +280,6 @@ def question_row(probabilities: np.ndarray, rows: np.ndarray, unseen: float) -> 
             best[column["cov_s"]],
             best[column["bm25"]],
             rows[:, column["match"]].max(),
-            rows[:, column["rerank"]].max(),
         ],
         dtype=np.float64,
     )
