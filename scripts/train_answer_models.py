@@ -88,9 +88,6 @@ RERANK_FEATURES = ("stage1", "rerank", "rel_rerank")
 RERANK_DEPTH = AnswerParams().rerank_top  # candidates the reranker reads when it is on
 RERANK_C = 0.1
 MATCH_FEATURES = ("stage1", "match", "rel_match")
-# With the cross-encoder on, the rerank scorer reads the word-by-word match and the cross-encoder
-# together (leave one domain out: see docs/eval/transfer.md).
-FINAL_FEATURES = ("stage1", "match", "rel_match", "rerank", "rel_rerank")
 MATCH_DEPTH = AnswerParams().match_top  # candidates the word-by-word match reads
 MATCH_C = 0.1
 # What the abstention model reads (chosen by the mean leave-one-domain-out false abstention and
@@ -495,13 +492,11 @@ def _rescored(q: Question, sentence: LinearModel, matcher: LinearModel | None) -
     return first, (matcher.probability(rows, FEATURES) if matcher is not None else first)
 
 
-def fit_models(train: list[Question], use_match: bool, refit_ranking: bool = False, use_rerank: bool = False) -> dict:
+def fit_models(train: list[Question], use_match: bool, refit_ranking: bool = False) -> dict:
     """The abstention model, its cut and the strong cut fitted on ``train`` alone, over the shipped
     sentence and match scorers, or with ``refit_ranking`` over those two refitted on ``train`` too
-    (measured: no better on an unseen domain, see the README); with ``use_rerank`` (the features
-    hold the cross-encoder's logits) the final ranking is a rerank scorer over
-    :data:`FINAL_FEATURES` fitted on ``train``.  The cut keeps the false abstention of every
-    answerable set of ``train`` at or below :data:`LODO_FALSE_ABSTENTION`."""
+    (measured: no better on an unseen domain, see the README).  The cut keeps the false abstention
+    of every answerable set of ``train`` at or below :data:`LODO_FALSE_ABSTENTION`."""
     from briefing.answer.scorer import match_model
 
     sentence = fit_candidates(train, SENTENCE_FEATURES, SENTENCE_C) if refit_ranking else sentence_model()
@@ -514,14 +509,6 @@ def fit_models(train: list[Question], use_match: bool, refit_ranking: bool = Fal
                 rows[:, FEATURES.index("stage1")] = sentence.decision(rows, FEATURES)
             restaged.append(replace(q, rows=rows))
         matcher = fit_candidates(restaged, MATCH_FEATURES, MATCH_C)
-    if use_rerank:
-        restaged = []
-        for q in train:
-            rows = q.rows.copy()
-            if len(rows):
-                rows[:, FEATURES.index("stage1")] = sentence.decision(rows, FEATURES)
-            restaged.append(replace(q, rows=rows))
-        matcher = fit_candidates(restaged, FINAL_FEATURES, RERANK_C)
     for q in train:
         q.stage1, q.oof = _rescored(q, sentence, matcher)
     labels = np.array([not q.answerable for q in train])
@@ -595,12 +582,7 @@ def _shipped_scores():
 
 
 def leave_one_domain_out(
-    questions: list[Question],
-    qa_domains: list[str],
-    use_match: bool,
-    out: Path | None,
-    refit_ranking: bool = False,
-    use_rerank: bool = False,
+    questions: list[Question], qa_domains: list[str], use_match: bool, out: Path | None, refit_ranking: bool = False
 ):
     """For each domain: fit every model without it (its off-topic and near-miss sets too), report on
     it, and with ``out`` write the fold's models to ``out/<domain>/`` (``BRIEFING_ANSWER_MODELS``)."""
@@ -610,7 +592,7 @@ def leave_one_domain_out(
         test = [q for q in questions if domains_of(q.set, qa_domains) == {held} and not q.set.startswith("offtopic")]
         if not test or not train:
             continue
-        models = fit_models(train, use_match, refit_ranking, use_rerank)
+        models = fit_models(train, use_match, refit_ranking)
         if held == BRIEFINGS:
             for name in sorted({q.set for q in test}):
                 rows.append(domain_report(name, [q for q in test if q.set == name], models))
@@ -631,10 +613,7 @@ def write_models(folder: Path, models: dict, trained_on: dict, refit_ranking: bo
     final_name = MATCH_MODEL.name if models["matcher"] is not None else SENTENCE_MODEL.name
     final = models["matcher"] or models["sentence"]
     files = {}
-    if final.features == FINAL_FEATURES:  # fitted here, with the cross-encoder's logits
-        final_name = RERANK_MODEL.name
-        files[final_name] = replace(final, extra={"strong_probability": strong, "trained_on": trained_on})
-    elif refit_ranking:
+    if refit_ranking:
         files[SENTENCE_MODEL.name] = replace(
             models["sentence"], extra={"strong_probability": strong, "trained_on": trained_on}
         )
@@ -736,9 +715,6 @@ def main(argv: list[str] | None = None) -> int:
         help="with --qa: refit the sentence and match scorers too (default: keep the shipped ones, refit abstention)",
     )
     parser.add_argument("--dry-run", action="store_true", help="report only; do not write the model files")
-    parser.add_argument(
-        "--no-rerank-scorer", action="store_true", help="with --qa: keep the match scorer as the final ranking"
-    )
     args = parser.parse_args(argv)
     REENCODE.update(args.encode_sentences)
     if args.abstention_features:
@@ -882,11 +858,8 @@ def main_domains(args, argv) -> int:
     print(f"features of {len(questions)} questions in {time.time() - started:.0f} s", file=sys.stderr)
     use_match = any(len(q.rows) and np.ptp(q.rows[:, FEATURES.index("match")]) > 0 for q in questions)
     qa_domains = [domain_name(path) for path in args.qa]
-    use_rerank = any(len(q.rows) and np.ptp(q.rows[:, FEATURES.index("rerank")]) > 0 for q in questions)
-    print("rerank columns: " + ("present" if use_rerank else "absent (no reranker)"), file=sys.stderr)
-    use_rerank = use_rerank and not args.no_rerank_scorer
-    rows = leave_one_domain_out(questions, qa_domains, use_match, args.lodo_out, args.refit_ranking, use_rerank)
-    models = fit_models(questions, use_match, args.refit_ranking, use_rerank)
+    rows = leave_one_domain_out(questions, qa_domains, use_match, args.lodo_out, args.refit_ranking)
+    models = fit_models(questions, use_match, args.refit_ranking)
     trained_on = {
         "sets": sorted({q.set for q in questions}),
         "questions": len(questions),
