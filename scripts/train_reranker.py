@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from peft import LoraConfig, get_peft_model
 
-from briefing.answer.rerank import RERANKER_DIR, Reranker, base_model_path, load_base
+from briefing.answer.rerank import RERANKER_DIR, Reranker, base_model_path, load_base, load_reranker
 from briefing.corpus.chunking import split_sentences
 from briefing.corpus.speakers import TURN_RE, is_question_label
 from briefing.evaluation.qa import domain_name
@@ -218,8 +218,18 @@ def _precision_at_1(scores: np.ndarray) -> float:
     return float(np.mean(scores.argmax(axis=1) == 0))
 
 
+def _near_miss_auc(scores: np.ndarray) -> float:
+    """ROC AUC of a group's best score telling the group (answer in column 0) from the same group
+    with its answer removed: the near-miss case abstention must catch."""
+    from sklearn.metrics import roc_auc_score
+
+    with_answer, without = scores.max(axis=1), scores[:, 1:].max(axis=1)
+    labels = np.r_[np.ones(len(scores)), np.zeros(len(scores))]
+    return float(roc_auc_score(labels, np.r_[with_answer, without]))
+
+
 def validate(reranker: Reranker, sets: dict[str, list[list[str]]]) -> dict[str, dict[str, float]]:
-    """Precision at 1 of the reranker and of the base model's cosine, per validation set."""
+    """Precision at 1 and near-miss AUC of the reranker and of the base model's cosine, per set."""
     from sentence_transformers import SentenceTransformer
 
     encoder = SentenceTransformer(str(base_model_path()), device="cpu")
@@ -230,11 +240,14 @@ def validate(reranker: Reranker, sets: dict[str, list[list[str]]]) -> dict[str, 
         for g in groups:
             vectors = encoder.encode(g, normalize_embeddings=True)
             cosines.append(vectors[1:] @ vectors[0])
+        cosines = np.array(cosines)
         out[name] = {
             "groups": len(groups),
             "reranker_p@1": round(_precision_at_1(ranked), 4),
-            "base_cosine_p@1": round(_precision_at_1(np.array(cosines)), 4),
+            "base_cosine_p@1": round(_precision_at_1(cosines), 4),
             "chance": round(1 / GROUP, 4),
+            "reranker_near_miss_auc": round(_near_miss_auc(ranked), 4),
+            "base_cosine_near_miss_auc": round(_near_miss_auc(cosines), 4),
         }
         print(f"{name}: {out[name]}", file=sys.stderr)
     return out
@@ -265,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-domain", type=int, default=2000, help="questions drawn from each --qa file")
     parser.add_argument("--validation-groups", type=int, default=150, help="groups validated per held-out domain")
     parser.add_argument("--dry-run", action="store_true", help="count the groups, train nothing")
+    parser.add_argument("--validate", type=Path, help="only validate this trained adapter's folder")
     parser.add_argument(
         "--group", type=int, default=GROUP, help="texts per question in training: the answer and the first negatives"
     )
@@ -293,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         for name, groups in validation.items():
             print(name, json.dumps(groups[0], ensure_ascii=False)[:600], file=sys.stderr)
+        return 0
+    if args.validate:
+        print(json.dumps(validate(load_reranker(args.validate), validation), indent=1))
         return 0
 
     base, tokenizer = load_base()
