@@ -107,6 +107,27 @@ class IndexQueries:
             kept = [term for term in present if term in rarest]
         return kept
 
+    def lexical_search(
+        self,
+        question: str,
+        limit: int,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+        max_df_share: float | None = LEXICAL_MAX_DF_SHARE,
+    ) -> list[tuple[int, float]]:
+        """(passage_id, BM25 score) of the ``limit`` best passages for the question's
+        discriminative words (:meth:`lexical_terms`), among the passages the filters allow;
+        each store's ``_lexical_hits`` runs the query."""
+        terms = self.lexical_terms(question, max_df_share=max_df_share)
+        return self._lexical_hits(terms, limit, since=since, until=until, source=source)
+
+    def _lexical_hits(
+        self, terms: list[str], limit: int, *, since: str | None, until: str | None, source: str | None
+    ) -> list[tuple[int, float]]:
+        raise NotImplementedError
+
     def encode_query(self, text: str) -> np.ndarray:
         # The question side of the model (E5's ``query:``); embedders without one encode both sides alike.
         encode = getattr(self.embedder, "encode_query", None) or self.embedder.encode
@@ -195,20 +216,12 @@ class Index(IndexQueries):
             return np.asarray(self.store.passage_ids_where(since=since, until=until, source=source), dtype=np.int64)
         return np.flatnonzero(mask)
 
-    def lexical_search(
-        self,
-        question: str,
-        limit: int,
-        *,
-        since: str | None = None,
-        until: str | None = None,
-        source: str | None = None,
-        max_df_share: float | None = LEXICAL_MAX_DF_SHARE,
+    def _lexical_hits(
+        self, terms: list[str], limit: int, *, since: str | None, until: str | None, source: str | None
     ) -> list[tuple[int, float]]:
-        """(passage_id, BM25 score) of the ``limit`` best passages for the question's
-        discriminative words (:meth:`lexical_terms`), among the passages the filters allow
-        (see :meth:`Store.lexical_search` and ``LEXICAL_POSTFILTER_SHARE``)."""
-        match = " OR ".join(f'"{term}"' for term in self.lexical_terms(question, max_df_share=max_df_share))
+        """FTS5 over ``terms`` (see :meth:`Store.lexical_search`); under a filter allowing at least
+        ``LEXICAL_POSTFILTER_SHARE`` of the passages, unfiltered rows dropped in memory."""
+        match = " OR ".join(f'"{term}"' for term in terms)
         mask = self.filter_mask(since=since, until=until, source=source) if since or until or source else None
         if match and mask is not None and limit > 0:
             share = int(mask.sum()) / max(self.manifest.passages, 1)

@@ -50,10 +50,17 @@ from ...errors import (
     IndexMissingError,
 )
 from ...faults import checkpoint
-from ...records import Document, IndexManifest, Passage, Sentence
+from ...records import Document, IndexManifest, Passage
 from ...textfold import fold_for_lexical
-from ..load import LEXICAL_MAX_DF_SHARE, IndexQueries
-from ..store import DocumentSummary, filter_bounds
+from ..load import IndexQueries
+from ..store import (
+    DOCUMENT_COLUMNS,
+    PASSAGE_COLUMNS,
+    DocumentSummary,
+    document_from_row,
+    filter_bounds,
+    passage_from_row,
+)
 from . import redact
 
 try:  # the ``postgres`` extra
@@ -239,6 +246,8 @@ def _schema_sql(dimension: int) -> list[str]:
 
 
 HNSW_SQL = f"CREATE INDEX IF NOT EXISTS passages_embedding ON {S}.passages USING hnsw (embedding vector_ip_ops)"
+
+
 TABLES = ("terms", "postings", "passages", "documents", "meta")
 
 
@@ -321,29 +330,15 @@ class PostgresStore:
         return {row[0]: (row[1], row[2]) for row in self.db.rows(f"SELECT doc_id, path, sha256 FROM {S}.documents")}
 
     def document(self, doc_id: str) -> Document | None:
-        rows = self.db.rows(
-            f"SELECT doc_id, path, text, title, date, source, url, sha256, pages FROM {S}.documents WHERE doc_id = %s",
-            (doc_id,),
-        )
-        if not rows:
-            return None
-        row = rows[0]
-        return Document(*row[:8], pages=tuple(json.loads(row[8])))
+        rows = self.db.rows(f"SELECT {DOCUMENT_COLUMNS} FROM {S}.documents WHERE doc_id = %s", (doc_id,))
+        return document_from_row(rows[0]) if rows else None
 
     def passages(self, passage_ids: Iterable[int]) -> dict[int, Passage]:
         ids = list(dict.fromkeys(int(i) for i in passage_ids))
         if not ids:
             return {}
-        rows = self.db.rows(
-            f"SELECT passage_id, doc_id, ordinal, char_start, char_end, text, sentences FROM {S}.passages "
-            "WHERE passage_id = ANY(%s)",
-            (ids,),
-        )
-        out = {}
-        for row in rows:
-            sentences = tuple(Sentence(s, e, speaker) for s, e, speaker in json.loads(row[6]))
-            out[int(row[0])] = Passage(int(row[0]), *row[1:6], sentences=sentences)
-        return out
+        rows = self.db.rows(f"SELECT {PASSAGE_COLUMNS} FROM {S}.passages WHERE passage_id = ANY(%s)", (ids,))
+        return {int(row[0]): passage_from_row(row) for row in rows}
 
     def sentence_vectors(self, passage_ids: Iterable[int], dimension: int) -> dict[int, np.ndarray]:
         ids = list(dict.fromkeys(int(i) for i in passage_ids))
@@ -584,17 +579,11 @@ class PostgresIndex(IndexQueries):
         allowed.filters = {"since": since, "until": until, "source": source}
         return allowed
 
-    def lexical_search(
-        self,
-        question: str,
-        limit: int,
-        *,
-        since: str | None = None,
-        until: str | None = None,
-        source: str | None = None,
-        max_df_share: float | None = LEXICAL_MAX_DF_SHARE,
+    def _lexical_hits(
+        self, terms: list[str], limit: int, *, since: str | None, until: str | None, source: str | None
     ) -> list[tuple[int, float]]:
-        terms = self.lexical_terms(question, max_df_share=max_df_share)
+        """BM25 in SQL, the filter a WHERE clause; the hits' vectors fetched in the same breath
+        (fusion reconstructs them)."""
         hits = self.store.lexical_search(terms, limit, since=since, until=until, source=source)
         if hits:
             self.vectors.prefetch(pid for pid, _ in hits)
@@ -818,7 +807,7 @@ def build_index(
     docstring); the same plan, chunking and embedding as the embedded store's ``build_index``."""
     from ...corpus import max_document_bytes
     from ...corpus.chunking import ChunkingParams
-    from ..build import BuildReport, _full_rebuild_reason, apply_plan, embedder_for, plan_build
+    from ..build import BuildReport, apply_plan, plan_build, starting_point
 
     started = time.perf_counter()
     max_bytes = max_document_bytes(max_document_mb)
@@ -833,17 +822,9 @@ def build_index(
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", (BUILD_LOCK,))
             if not cursor.fetchone()[0]:
                 raise IndexBusyError(f"another `briefing index` is updating {database.display}; wait for it to finish")
-            try:
-                old = read_manifest(database)
-            except IndexMismatchError as error:
-                log(f"full rebuild: {error}")
-                old = None
-            if embedder is None:
-                embedder = embedder_for(old, model_path=model_path, backend=backend)
-            reason = _full_rebuild_reason(old, embedder, params, full)
-            if reason:
-                log(f"full rebuild: {reason}")
-                old = None
+            old, embedder, reason = starting_point(
+                lambda: read_manifest(database), embedder, model_path, backend, params, full, log
+            )
             checkpoint("start")
             if old is None or old.dimension != embedder.dimension:
                 # A first build or a full one: the old tables go inside this transaction, so readers
@@ -854,14 +835,7 @@ def build_index(
             writer = _Writer(cursor, embedder.dimension)
             stored = writer.document_hashes()
             plan = plan_build(corpus_dir, old.files if old else {}, stored, max_bytes=max_bytes)
-            report = BuildReport(
-                added=plan.added,
-                changed=plan.changed,
-                removed=plan.removed,
-                unchanged=plan.unchanged,
-                skipped=plan.skipped,
-                full_rebuild_reason=reason,
-            )
+            report = BuildReport.of_plan(plan, reason)
             if old is None and not plan.files_read:
                 raise CorpusEmptyError(f"no documents in {corpus_dir} (supported: .md .txt .html .htm .pdf .jsonl)")
             fresh = not stored
@@ -1028,7 +1002,7 @@ def build_with_workers(
 
     from ...corpus import max_document_bytes
     from ...corpus.chunking import ChunkingParams
-    from ..build import BuildReport, _full_rebuild_reason, embedder_for, plan_build
+    from ..build import BuildReport, plan_build, starting_point
 
     started = time.perf_counter()
     max_bytes = max_document_bytes(max_document_mb)
@@ -1041,17 +1015,9 @@ def build_with_workers(
     try:
         if not connection.execute("SELECT pg_try_advisory_lock(%s)", (BUILD_LOCK,)).fetchone()[0]:
             raise IndexBusyError(f"another `briefing index` is updating {database.display}; wait for it to finish")
-        try:
-            old = read_manifest(database)
-        except IndexMismatchError as error:
-            log(f"full rebuild: {error}")
-            old = None
-        if embedder is None:
-            embedder = embedder_for(old, model_path=model_path, backend=backend)
-        reason = _full_rebuild_reason(old, embedder, params, full)
-        if reason:
-            log(f"full rebuild: {reason}")
-            old = None
+        old, embedder, reason = starting_point(
+            lambda: read_manifest(database), embedder, model_path, backend, params, full, log
+        )
         with connection.transaction(), connection.cursor() as cursor:
             _create_schema(cursor, database, embedder.dimension)
             stored = _Writer(cursor, embedder.dimension).document_hashes() if old else {}
@@ -1093,14 +1059,7 @@ def build_with_workers(
             other.join()
         # What a killed worker had claimed went back to the queue: finish it here.
         work(url, corpus_dir, embedder=embedder, max_document_mb=max_document_mb, log=log)
-        report = BuildReport(
-            added=plan.added,
-            changed=plan.changed,
-            removed=plan.removed,
-            unchanged=plan.unchanged,
-            skipped=plan.skipped,
-            full_rebuild_reason=reason,
-        )
+        report = BuildReport.of_plan(plan, reason)
         with connection.transaction(), connection.cursor() as cursor:  # the switch
             if old is None:
                 for table in TABLES:
