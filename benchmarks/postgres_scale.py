@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from caching import CachingEmbedder  # noqa: E402
+from copies_index import write_copies  # noqa: E402
 from postgres_same_answers import database_bytes, folder_bytes, fresh_database  # noqa: E402
 
 from briefing.answer import answer  # noqa: E402
@@ -53,17 +54,6 @@ from briefing.index.store import Store  # noqa: E402
 from briefing.index.stores.postgres import Database, PostgresIndex  # noqa: E402
 
 PARTS = {"encode_query": "encode", "dense_search": "dense", "_lexical_hits": "lexical", "sentence_vectors": "vectors"}
-
-
-def write_copies(records: list[dict], copies: int, corpus: Path) -> None:
-    corpus.mkdir(parents=True, exist_ok=True)
-    for copy in range(copies):
-        with open(corpus / f"copy{copy:04d}.jsonl", "w", encoding="utf-8") as out:
-            for record in records:
-                record = dict(record)
-                key = "_id" if "_id" in record else "id"
-                record[key] = f"c{copy}-{record[key]}"
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def added_record(records: list[dict]) -> dict:

@@ -166,18 +166,11 @@ class IndexQueries:
                 kept = [(pid, score) for pid, score in rows if pid < len(mask) and mask[pid]]
                 if len(kept) >= limit or len(rows) < fetch:
                     return self._lexical_found(kept[:limit])
-        return self._lexical_found(self._lexical_hits(terms, limit, since=since, until=until, source=source))
+        filters = {"since": since, "until": until, "source": source}
+        return self._lexical_found(self._lexical_hits(terms, limit, filters))
 
-    def _lexical_hits(
-        self,
-        terms: list[str],
-        limit: int,
-        *,
-        since: str | None = None,
-        until: str | None = None,
-        source: str | None = None,
-    ) -> list[tuple[int, float]]:
-        """The store's BM25 query over ``terms``, under the filter when one is given."""
+    def _lexical_hits(self, terms: list[str], limit: int, filters: dict | None = None) -> list[tuple[int, float]]:
+        """The store's BM25 query over ``terms``, under ``filters`` (``since``, ``until``, ``source``) if given."""
         raise NotImplementedError
 
     def _lexical_found(self, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
@@ -246,18 +239,10 @@ class Index(IndexQueries):
     def _read_passage_table(self) -> periods.PassageTable | None:
         return periods.read(self.dir / self.manifest.generation / periods.FILTERS_NAME)
 
-    def _lexical_hits(
-        self,
-        terms: list[str],
-        limit: int,
-        *,
-        since: str | None = None,
-        until: str | None = None,
-        source: str | None = None,
-    ) -> list[tuple[int, float]]:
+    def _lexical_hits(self, terms: list[str], limit: int, filters: dict | None = None) -> list[tuple[int, float]]:
         """FTS5 over ``terms`` (:meth:`Store.lexical_search`), filtered inside SQLite."""
         match = " OR ".join(f'"{term}"' for term in terms)
-        return self.store.lexical_search(match, limit, since=since, until=until, source=source)
+        return self.store.lexical_search(match, limit, **(filters or {}))
 
     def dense_search(self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None = None):
         """(passage_id, cosine) pairs, best first."""

@@ -615,17 +615,9 @@ class PostgresIndex(IndexQueries):
         allowed.filters = {"since": since, "until": until, "source": source}
         return allowed
 
-    def _lexical_hits(
-        self,
-        terms: list[str],
-        limit: int,
-        *,
-        since: str | None = None,
-        until: str | None = None,
-        source: str | None = None,
-    ) -> list[tuple[int, float]]:
+    def _lexical_hits(self, terms: list[str], limit: int, filters: dict | None = None) -> list[tuple[int, float]]:
         """BM25 in SQL, the filter a WHERE clause."""
-        return self.store.lexical_search(terms, limit, since=since, until=until, source=source)
+        return self.store.lexical_search(terms, limit, **(filters or {}))
 
     def _lexical_found(self, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
         if hits:  # their vectors in one query: fusion reconstructs them
