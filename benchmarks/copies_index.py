@@ -33,6 +33,18 @@ from briefing.index.load import load_index  # noqa: E402
 from briefing.index.stores import index_location  # noqa: E402
 
 
+def write_copies(records: list[dict], copies: int, corpus: Path) -> None:
+    """``copies`` copies of a collection's records, one ``.jsonl`` each, under distinct ids."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    for copy in range(copies):
+        with open(corpus / f"copy{copy:04d}.jsonl", "w", encoding="utf-8") as out:
+            for record in records:
+                record = dict(record)
+                key = "_id" if "_id" in record else "id"
+                record[key] = f"c{copy}-{record[key]}"
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--source-index", type=Path, required=True)
@@ -46,15 +58,8 @@ def main() -> int:
     source.close()
     copies = max(1, round(args.passages / per_copy))
     corpus = args.out / "corpus"
-    corpus.mkdir(parents=True, exist_ok=True)
     records = [json.loads(line) for line in args.collection.read_text().splitlines() if line.strip()]
-    for copy in range(copies):
-        with open(corpus / f"copy{copy:04d}.jsonl", "w", encoding="utf-8") as out:
-            for record in records:
-                record = dict(record)
-                key = "_id" if "_id" in record else "id"
-                record[key] = f"c{copy}-{record[key]}"
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    write_copies(records, copies, corpus)
     embedder = CachingEmbedder.from_index(Embedder(), args.source_index)
     started = time.perf_counter()
     target = args.index or args.out / "index"

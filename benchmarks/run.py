@@ -661,13 +661,19 @@ def main(argv: list[str] | None = None) -> int:
         results["sizes"].append({k: (str(v) if isinstance(v, Path) else v) for k, v in entry.items()})
     (work / "results.json").write_text(json.dumps(results, indent=2))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render(results), encoding="utf-8")
+    # Sections other benchmarks write below KEPT_MARKER (the PostgreSQL store's) survive a re-run.
+    previous = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+    kept = previous[previous.index(KEPT_MARKER) :] if KEPT_MARKER in previous else ""
+    args.out.write_text(render(results) + ("\n" + kept if kept else ""), encoding="utf-8")
     print(f"wrote {args.out} and {work / 'results.json'}")
     return 0
 
 
 # ---------------------------------------------------------------------------
 # the report
+
+
+KEPT_MARKER = "<!-- sections below are written by other benchmarks; benchmarks/run.py keeps them -->"
 
 
 def render(results: dict) -> str:

@@ -55,6 +55,18 @@ class BuildReport:
     seconds: float = 0.0
     full_rebuild_reason: str | None = None
 
+    @classmethod
+    def of_plan(cls, plan: BuildPlan, reason: str | None) -> BuildReport:
+        """The report of a build about to apply ``plan`` (its counts are filled in as it goes)."""
+        return cls(
+            added=plan.added,
+            changed=plan.changed,
+            removed=plan.removed,
+            unchanged=plan.unchanged,
+            skipped=plan.skipped,
+            full_rebuild_reason=reason,
+        )
+
     @property
     def embedded_doc_ids(self) -> list[str]:
         return self.added + self.changed
@@ -132,6 +144,32 @@ def _full_rebuild_reason(
     if old.chunking != params.to_dict():
         return f"the chunking parameters changed ({old.chunking} -> {params.to_dict()})"
     return None
+
+
+def starting_point(
+    read: Callable[[], IndexManifest | None],
+    embedder: Embedder | None,
+    model_path: str | Path | None,
+    backend: str | None,
+    params: ChunkingParams,
+    full: bool,
+    log: Callable[[str], None],
+) -> tuple[IndexManifest | None, Embedder, str | None]:
+    """What a build starts from, in either store: the previous build's manifest (``read()``; None
+    when there is none or when this build is a full rebuild), the model, and why it is a full
+    rebuild (None for an incremental one).  Each reason for a full rebuild is logged."""
+    try:
+        old = read()
+    except IndexMismatchError as error:
+        log(f"full rebuild: {error}")
+        old = None
+    if embedder is None:
+        embedder = embedder_for(old, model_path=model_path, backend=backend)
+    reason = _full_rebuild_reason(old, embedder, params, full)
+    if reason:
+        log(f"full rebuild: {reason}")
+        old = None
+    return old, embedder, reason
 
 
 class _Embedding:
@@ -438,17 +476,9 @@ def _build_locked(
     log,
     started: float,
 ) -> BuildReport:
-    try:
-        old = read_manifest(index_dir)
-    except IndexMismatchError as error:
-        log(f"full rebuild: {error}")
-        old = None
-    if embedder is None:
-        embedder = embedder_for(old, model_path=model_path, backend=backend)
-    reason = _full_rebuild_reason(old, embedder, params, full)
-    if reason:
-        log(f"full rebuild: {reason}")
-        old = None
+    old, embedder, reason = starting_point(
+        lambda: read_manifest(index_dir), embedder, model_path, backend, params, full, log
+    )
     # What killed builds left goes; the generation readers use stays until the switch, also
     # through a full rebuild, which builds its new generation beside it.
     current = _current_generation(index_dir)
@@ -465,14 +495,7 @@ def _build_locked(
         index = None
     store = Store(folder / SQLITE_NAME)
     plan = plan_build(corpus_dir, old.files if old else {}, store.document_hashes(), max_bytes=max_bytes)
-    report = BuildReport(
-        added=plan.added,
-        changed=plan.changed,
-        removed=plan.removed,
-        unchanged=plan.unchanged,
-        skipped=plan.skipped,
-        full_rebuild_reason=reason,
-    )
+    report = BuildReport.of_plan(plan, reason)
     if index is None:
         if not plan.files_read:
             store.close()

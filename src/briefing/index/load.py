@@ -61,6 +61,42 @@ class IndexQueries:
     def __init__(self) -> None:
         self._frequencies: dict[str, int] = {}  # folded word -> passages holding it; bounded below
         self._dated: bool | None = None
+        self._table: periods.PassageTable | None | bool = False  # False: not read yet
+        self._masks: dict[tuple, np.ndarray] = {}  # filter -> allowed-passage mask, the last few
+        self._table_generation: str | None = None
+
+    def _read_passage_table(self) -> periods.PassageTable | None:
+        """Each passage's period and source (:mod:`.periods`), or None when the store has none."""
+        raise NotImplementedError
+
+    def filter_mask(
+        self, *, since: str | None = None, until: str | None = None, source: str | None = None
+    ) -> np.ndarray | None:
+        """Boolean mask over passage ids of the passages a filter allows (``periods.allowed``),
+        or None when this index has no passage table (built before it existed)."""
+        generation = self.manifest.generation  # an index that follows its database moves on to new ones
+        if self._table is False or self._table_generation != generation:
+            self._table, self._table_generation = self._read_passage_table(), generation
+            self._masks.clear()
+        if self._table is None:
+            return None
+        key = (since, until, source)
+        mask = self._masks.get(key)
+        if mask is None:
+            mask = periods.allowed(self._table, self.store, since=since, until=until, source=source)
+            if len(self._masks) >= 8:
+                self._masks.clear()
+            self._masks[key] = mask
+        return mask
+
+    def allowed_passages(
+        self, *, since: str | None = None, until: str | None = None, source: str | None = None
+    ) -> np.ndarray:
+        """Ids of the passages whose document matches the date range and source filter."""
+        mask = self.filter_mask(since=since, until=until, source=source)
+        if mask is None:
+            return np.asarray(self.store.passage_ids_where(since=since, until=until, source=source), dtype=np.int64)
+        return np.flatnonzero(mask)
 
     @property
     def dated(self) -> bool:
@@ -106,6 +142,40 @@ class IndexQueries:
             rarest = set(sorted(present, key=lambda term: frequency[term])[:LEXICAL_MIN_TERMS])
             kept = [term for term in present if term in rarest]
         return kept
+
+    def lexical_search(
+        self,
+        question: str,
+        limit: int,
+        *,
+        since: str | None = None,
+        until: str | None = None,
+        source: str | None = None,
+        max_df_share: float | None = LEXICAL_MAX_DF_SHARE,
+    ) -> list[tuple[int, float]]:
+        """(passage_id, BM25 score) of the ``limit`` best passages for the question's
+        discriminative words (:meth:`lexical_terms`), among the passages the filters allow
+        (``LEXICAL_POSTFILTER_SHARE``); each store's ``_lexical_hits`` runs the query."""
+        terms = self.lexical_terms(question, max_df_share=max_df_share)
+        mask = self.filter_mask(since=since, until=until, source=source) if since or until or source else None
+        if terms and mask is not None and limit > 0:
+            share = int(mask.sum()) / max(self.manifest.passages, 1)
+            if share >= LEXICAL_POSTFILTER_SHARE:
+                fetch = min(math.ceil(2 * limit / share), LEXICAL_POSTFILTER_ROWS)
+                rows = self._lexical_hits(terms, fetch)
+                kept = [(pid, score) for pid, score in rows if pid < len(mask) and mask[pid]]
+                if len(kept) >= limit or len(rows) < fetch:
+                    return self._lexical_found(kept[:limit])
+        filters = {"since": since, "until": until, "source": source}
+        return self._lexical_found(self._lexical_hits(terms, limit, filters))
+
+    def _lexical_hits(self, terms: list[str], limit: int, filters: dict | None = None) -> list[tuple[int, float]]:
+        """The store's BM25 query over ``terms``, under ``filters`` (``since``, ``until``, ``source``) if given."""
+        raise NotImplementedError
+
+    def _lexical_found(self, hits: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """What a store does with the lexical hits it returns (nothing, unless it overrides this)."""
+        return hits
 
     def encode_query(self, text: str) -> np.ndarray:
         # The question side of the model (E5's ``query:``); embedders without one encode both sides alike.
@@ -165,60 +235,14 @@ class Index(IndexQueries):
         self.store = Store(folder / SQLITE_NAME, read_only=True)
         self.vectors = vectors.load(folder / FAISS_NAME)
         self._search_lock = threading.Lock()
-        self._table: periods.PassageTable | None | bool = False  # False: not read yet
-        self._masks: dict[tuple, np.ndarray] = {}  # filter -> allowed-passage mask, the last few
 
-    def filter_mask(
-        self, *, since: str | None = None, until: str | None = None, source: str | None = None
-    ) -> np.ndarray | None:
-        """Boolean mask over passage ids of the passages a filter allows (``periods.allowed``),
-        or None when this index has no passage table (built before it existed)."""
-        if self._table is False:
-            self._table = periods.read(self.dir / self.manifest.generation / periods.FILTERS_NAME)
-        if self._table is None:
-            return None
-        key = (since, until, source)
-        mask = self._masks.get(key)
-        if mask is None:
-            mask = periods.allowed(self._table, self.store, since=since, until=until, source=source)
-            if len(self._masks) >= 8:
-                self._masks.clear()
-            self._masks[key] = mask
-        return mask
+    def _read_passage_table(self) -> periods.PassageTable | None:
+        return periods.read(self.dir / self.manifest.generation / periods.FILTERS_NAME)
 
-    def allowed_passages(
-        self, *, since: str | None = None, until: str | None = None, source: str | None = None
-    ) -> np.ndarray:
-        """Ids of the passages whose document matches the date range and source filter."""
-        mask = self.filter_mask(since=since, until=until, source=source)
-        if mask is None:
-            return np.asarray(self.store.passage_ids_where(since=since, until=until, source=source), dtype=np.int64)
-        return np.flatnonzero(mask)
-
-    def lexical_search(
-        self,
-        question: str,
-        limit: int,
-        *,
-        since: str | None = None,
-        until: str | None = None,
-        source: str | None = None,
-        max_df_share: float | None = LEXICAL_MAX_DF_SHARE,
-    ) -> list[tuple[int, float]]:
-        """(passage_id, BM25 score) of the ``limit`` best passages for the question's
-        discriminative words (:meth:`lexical_terms`), among the passages the filters allow
-        (see :meth:`Store.lexical_search` and ``LEXICAL_POSTFILTER_SHARE``)."""
-        match = " OR ".join(f'"{term}"' for term in self.lexical_terms(question, max_df_share=max_df_share))
-        mask = self.filter_mask(since=since, until=until, source=source) if since or until or source else None
-        if match and mask is not None and limit > 0:
-            share = int(mask.sum()) / max(self.manifest.passages, 1)
-            if share >= LEXICAL_POSTFILTER_SHARE:
-                fetch = min(math.ceil(2 * limit / share), LEXICAL_POSTFILTER_ROWS)
-                rows = self.store.lexical_search(match, fetch)
-                kept = [(pid, score) for pid, score in rows if pid < len(mask) and mask[pid]]
-                if len(kept) >= limit or len(rows) < fetch:
-                    return kept[:limit]
-        return self.store.lexical_search(match, limit, since=since, until=until, source=source)
+    def _lexical_hits(self, terms: list[str], limit: int, filters: dict | None = None) -> list[tuple[int, float]]:
+        """FTS5 over ``terms`` (:meth:`Store.lexical_search`), filtered inside SQLite."""
+        match = " OR ".join(f'"{term}"' for term in terms)
+        return self.store.lexical_search(match, limit, **(filters or {}))
 
     def dense_search(self, query_vector: np.ndarray, k: int, allowed: np.ndarray | None = None):
         """(passage_id, cosine) pairs, best first."""

@@ -36,9 +36,8 @@ class PassageTable:
     sources: list[str]
 
 
-def write(store: Store, path: Path) -> None:
-    """Write ``store``'s passage table to ``path`` (atomically: a temporary file, then a rename)."""
-    rows = store.passage_periods()
+def table_of(rows: list[tuple[int, str | None, str | None, str | None]]) -> PassageTable:
+    """The table of ``(passage_id, date_start, date_end, source)`` rows (``passage_periods()``)."""
     sources = sorted({row[3] for row in rows if row[3] is not None})
     code = {source: number for number, source in enumerate(sources)}
     size = max((row[0] for row in rows), default=-1) + 1
@@ -53,8 +52,21 @@ def write(store: Store, path: Path) -> None:
     end[ids] = ends
     source = np.full(size, -1, dtype=np.int32)
     source[ids] = [code.get(row[3], -1) for row in rows]
+    return PassageTable(present, start, end, source, sources)
+
+
+def write(store: Store, path: Path) -> None:
+    """Write ``store``'s passage table to ``path`` (atomically: a temporary file, then a rename)."""
+    table = table_of(store.passage_periods())
     temporary = path.with_name(path.name + ".tmp.npz")
-    np.savez(temporary, present=present, start=start, end=end, source=source, sources=np.array(sources, dtype=str))
+    np.savez(
+        temporary,
+        present=table.present,
+        start=table.start,
+        end=table.end,
+        source=table.source,
+        sources=np.array(table.sources, dtype=str),
+    )
     os.replace(temporary, path)
 
 

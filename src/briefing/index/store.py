@@ -69,6 +69,22 @@ class DocumentSummary:
     passages: int
 
 
+# The columns both stores read a document and a passage from, in the order the decoders take them.
+DOCUMENT_COLUMNS = "doc_id, path, text, title, date, source, url, sha256, pages"
+PASSAGE_COLUMNS = "passage_id, doc_id, ordinal, char_start, char_end, text, sentences"
+
+
+def document_from_row(row) -> Document:
+    """A :class:`Document` from a row of ``DOCUMENT_COLUMNS`` (pages stored as JSON)."""
+    return Document(*row[:8], pages=tuple(json.loads(row[8])))
+
+
+def passage_from_row(row) -> Passage:
+    """A :class:`Passage` from a row of ``PASSAGE_COLUMNS`` (sentences stored as JSON triples)."""
+    sentences = tuple(Sentence(start, end, speaker) for start, end, speaker in json.loads(row[6]))
+    return Passage(int(row[0]), *row[1:6], sentences=sentences)
+
+
 class Store:
     """One generation's SQLite database; thread-safe for the reads the server does."""
 
@@ -166,14 +182,8 @@ class Store:
         return {row[0]: (row[1], row[2]) for row in self._rows("SELECT doc_id, path, sha256 FROM documents")}
 
     def document(self, doc_id: str) -> Document | None:
-        rows = self._rows(
-            "SELECT doc_id, path, text, title, date, source, url, sha256, pages FROM documents WHERE doc_id = ?",
-            (doc_id,),
-        )
-        if not rows:
-            return None
-        row = rows[0]
-        return Document(*row[:8], pages=tuple(json.loads(row[8])))
+        rows = self._rows(f"SELECT {DOCUMENT_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,))
+        return document_from_row(rows[0]) if rows else None
 
     def passages(self, passage_ids: Iterable[int]) -> dict[int, Passage]:
         """Passages by id (missing ids are left out)."""
@@ -182,13 +192,9 @@ class Store:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             rows = self._rows(
-                f"SELECT passage_id, doc_id, ordinal, char_start, char_end, text, sentences FROM passages "
-                f"WHERE passage_id IN ({','.join('?' * len(chunk))})",
-                chunk,
+                f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE passage_id IN ({','.join('?' * len(chunk))})", chunk
             )
-            for row in rows:
-                sentences = tuple(Sentence(s, e, speaker) for s, e, speaker in json.loads(row[6]))
-                out[row[0]] = Passage(*row[:6], sentences=sentences)
+            out.update((int(row[0]), passage_from_row(row)) for row in rows)
         return out
 
     def sentence_vectors(self, passage_ids: Iterable[int], dimension: int) -> dict[int, np.ndarray]:
