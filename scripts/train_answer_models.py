@@ -95,6 +95,7 @@ MATCH_C = 0.1
 ABSTENTION_FEATURES = QUESTION_FEATURES
 FALSE_ABSTENTION_TARGET = 0.1  # the goal's bound, on average over the training sets
 STRONG_PRECISION = 0.85  # "strong": first extract right this often on the training domains (goal: 0.8 unseen)
+STRONG_POOL = "pooled"  # how the training domains' precision is pooled (--strong-pool)
 
 
 @dataclass
@@ -411,22 +412,34 @@ def _threshold_for(
     return 1.0
 
 
-def _strong_cut(questions: list[Question], key=lambda q: q.oof) -> float:
-    """The smallest top probability above which the first extract held the answer STRONG_PRECISION of the time."""
-    pairs = sorted(
-        (
-            (float(key(q).max()), bool(q.labels[int(np.argmax(key(q)))]))
-            for q in questions
-            if q.answerable and len(q.rows)
-        ),
-        reverse=True,
-    )
-    cut, hits = 1.0, 0
-    for n, (probability, hit) in enumerate(pairs, start=1):
-        hits += hit
-        if n >= 10 and hits / n >= STRONG_PRECISION:
-            cut = probability
-    return cut
+def _strong_cut(questions: list[Question], key=lambda q: q.oof, pool: str | None = None) -> float:
+    """The smallest top probability above which the first extract held the answer STRONG_PRECISION
+    of the time: over all questions pooled, or (``pool`` "mean") on average over the sets, each
+    counting the same, or ("worst") in every set that has ten answers above it."""
+    pool = pool or STRONG_POOL
+    tops = [
+        (float(key(q).max()), bool(q.labels[int(np.argmax(key(q)))]), q.set)
+        for q in questions
+        if q.answerable and len(q.rows)
+    ]
+    if pool == "pooled":
+        pairs = sorted(((p, hit) for p, hit, _ in tops), reverse=True)
+        cut, hits = 1.0, 0
+        for n, (probability, hit) in enumerate(pairs, start=1):
+            hits += hit
+            if n >= 10 and hits / n >= STRONG_PRECISION:
+                cut = probability
+        return cut
+    sets = sorted({name for _, _, name in tops})
+    for cut in sorted({p for p, _, _ in tops}):
+        precisions = []
+        for name in sets:
+            above = [hit for p, hit, owner in tops if owner == name and p >= cut]
+            if len(above) >= 10:
+                precisions.append(np.mean(above))
+        if precisions and (np.mean if pool == "mean" else np.min)(precisions) >= STRONG_PRECISION:
+            return cut
+    return 1.0
 
 
 def report(questions: list[Question], p_unanswerable: np.ndarray, threshold: float) -> list[dict]:
@@ -676,7 +689,7 @@ def large_index_sets(pairs: list[tuple[str, Path]]) -> set[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global ABSTENTION_FEATURES  # --abstention-features chooses them
+    global ABSTENTION_FEATURES, STRONG_POOL  # --abstention-features and --strong-pool choose them
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--squad", type=_pair, action="append", default=[], help="SQuAD v2 JSON:INDEX")
     parser.add_argument("--gold", type=_pair, action="append", default=[], help="gold JSONL:INDEX")
@@ -715,8 +728,15 @@ def main(argv: list[str] | None = None) -> int:
         help="with --qa: refit the sentence and match scorers too (default: keep the shipped ones, refit abstention)",
     )
     parser.add_argument("--dry-run", action="store_true", help="report only; do not write the model files")
+    parser.add_argument(
+        "--strong-pool",
+        choices=("pooled", "mean", "worst"),
+        default=STRONG_POOL,
+        help="the strong cut's precision: over all answers, the mean over the sets, or every set",
+    )
     args = parser.parse_args(argv)
     REENCODE.update(args.encode_sentences)
+    STRONG_POOL = args.strong_pool
     if args.abstention_features:
         ABSTENTION_FEATURES = tuple(args.abstention_features.split(","))
         unknown = set(ABSTENTION_FEATURES) - set(QUESTION_FEATURES)
