@@ -58,6 +58,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         metavar="N",
         help="embed in N processes (a postgresql:// index: they claim documents from a queue table)",
     )
+    index.add_argument(
+        "--join",
+        action="store_true",
+        help="a postgresql:// index: help a build started elsewhere with --workers (this machine sees the same "
+        "corpus folder): claim and embed its queued documents, then exit",
+    )
     index.add_argument("--json", action="store_true", help="print the build report as JSON")
     index.add_argument("--verbose", action="store_true", help="show the model's loading bars")
     index.add_argument(
@@ -117,6 +123,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 def _run_index(args) -> int:
     if args.workers < 1:
         raise UsageError("--workers must be at least 1")
+    if args.join:
+        return _join_build(args)
     from .index.build import build_index  # lazy: corpus readers and the sentence splitter, not needed by `ask`
 
     report = build_index(
@@ -136,6 +144,21 @@ def _run_index(args) -> int:
         print(json.dumps(report.to_dict()))
     else:
         print(report.summary())
+    return 0
+
+
+def _join_build(args) -> int:
+    """``briefing index --join``: one more worker for a build another machine coordinates."""
+    from .index.stores import is_database
+
+    if not is_database(args.index):
+        raise UsageError("--join helps a build of a postgresql:// index; a folder index is built by one process")
+    if args.full or args.workers > 1 or args.model or args.backend:
+        raise UsageError("--join takes the running build's settings; drop --full, --workers, --model and --backend")
+    from .index.stores.postgres import work
+
+    staged = work(args.index, args.corpus, max_document_mb=args.max_document_mb, log=log)
+    print(f"joined the build: {staged} documents embedded and staged")
     return 0
 
 

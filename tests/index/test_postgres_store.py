@@ -316,3 +316,42 @@ def test_urls_are_shown_without_their_password(url, shown):
     from briefing.index.stores import describe
 
     assert describe(url) == shown
+
+
+def test_the_build_waits_for_a_worker_of_another_machine_holding_a_claim(tmp_path, postgres_server):
+    """A worker the coordinator did not start (``briefing index --join`` elsewhere) may still hold a
+    claim when the coordinator's own queue runs dry: the switch waits for it, so nothing is lost."""
+    import threading
+
+    from briefing.index.stores.postgres import build_with_workers
+
+    corpus = larger_corpus(tmp_path / "corpus")
+    alone, spread = new_database(postgres_server), new_database(postgres_server)
+    build_index(corpus, alone, embedder=FakeEmbedder(), **quiet())
+    gate = tmp_path / "gate"
+    remote = []
+
+    def start_workers(count):  # called once the queue is filled; starts no worker of its own
+        remote.append(work_in_child(corpus, spread, fault=f"claim:1:wait={gate}"))
+        deadline = time.monotonic() + 600
+        while not Path(f"{gate}.reached").exists():  # the remote worker holds its first claim
+            assert remote[0].poll() is None and time.monotonic() < deadline, remote[0].stderr.read()
+            time.sleep(0.1)
+        threading.Timer(3.0, gate.touch).start()  # ... and lets it go after the coordinator ran dry
+        return []
+
+    report = build_with_workers(
+        corpus, spread, workers=2, embedder=FakeEmbedder(), log=lambda _: None, start_workers=start_workers
+    )
+    assert remote[0].wait(timeout=600) == 0, remote[0].stderr.read()
+    assert report.documents == 47
+    assert contents(spread) == contents(alone)  # the remote claim's documents are in
+
+
+def test_join_needs_a_database_and_a_waiting_build(tmp_path, capsys, postgres_url):
+    corpus = corpus_v1(tmp_path / "corpus")
+    assert main(["index", "--corpus", str(corpus), "--index", str(tmp_path / "i"), "--join"]) == 2
+    assert "--join" in capsys.readouterr().err
+    code = main(["index", "--corpus", str(corpus), "--index", postgres_url, "--join"])
+    err = capsys.readouterr().err
+    assert code != 0 and "no build is waiting for workers" in err and err.count("\n") == 1

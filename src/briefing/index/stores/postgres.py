@@ -913,6 +913,7 @@ def build_index(
 # written).  The coordinator then switches in one transaction, as a one-process build does.
 
 CLAIM = 8  # documents per claim
+CLAIM_POLL_SECONDS = 0.5  # how often the coordinator looks whether other machines' claims are done
 
 
 def _staging_sql(dimension: int) -> list[str]:
@@ -1092,8 +1093,16 @@ def build_with_workers(
         work(url, corpus_dir, embedder=embedder, max_document_mb=max_document_mb, log=log)
         for other in others:
             other.join()
-        # What a killed worker had claimed went back to the queue: finish it here.
-        work(url, corpus_dir, embedder=embedder, max_document_mb=max_document_mb, log=log)
+        # Until every queued document is staged: what a killed worker had claimed went back to the
+        # queue (finish it here), and a worker on another machine (`briefing index --join`) may still
+        # hold a claim (wait for it: switching now would leave its documents out).
+        while True:
+            work(url, corpus_dir, embedder=embedder, max_document_mb=max_document_mb, log=log)
+            with connection.transaction(), connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM {S}.queue WHERE NOT done")
+                if not cursor.fetchone()[0]:
+                    break
+            time.sleep(CLAIM_POLL_SECONDS)
         report = BuildReport.of_plan(plan, reason)
         with connection.transaction(), connection.cursor() as cursor:  # the switch
             if old is None:
