@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import lzma
 import random
 import sys
 import time
@@ -35,7 +34,7 @@ from peft import LoraConfig, get_peft_model
 from briefing.answer.rerank import RERANKER_DIR, Reranker, base_model_path, load_base, load_reranker
 from briefing.corpus.chunking import split_sentences
 from briefing.corpus.speakers import TURN_RE, is_question_label
-from briefing.evaluation.qa import domain_name
+from briefing.evaluation.qa import domain_name, load_qa, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "datasets" / "state-dept-press-releases" / "press_releases.jsonl"
@@ -120,20 +119,10 @@ def groups_of(document: dict, rng: random.Random, filler: list[str]) -> list[lis
     return out
 
 
-def _qa_rows(path: Path) -> list[dict]:
-    with lzma.open(path, "rt", encoding="utf-8") if path.suffix == ".xz" else open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
-
-
 def _evaluated_contexts(path: Path) -> set[str]:
-    """The contexts ``briefing eval --qa`` draws from this file (its questions' and its distractors'),
-    plain and near-miss: never trained on, whichever domain is held out."""
-    from briefing.evaluation.qa import load_qa  # noqa: PLC0415
-
-    rows = _qa_rows(path)
-    texts = {" ".join(r["context"].split()) for r in rows}
-    drawn = {" ".join(record["text"].split()) for record in load_qa(path).records}
-    return texts & drawn
+    """The contexts ``briefing eval --qa`` draws from this file (its questions' and its distractors',
+    whitespace folded): never trained on, whichever domain is held out."""
+    return {" ".join(record["text"].split()) for record in load_qa(path).records}
 
 
 def _answering(text: str, answers: list[str]) -> bool:
@@ -147,7 +136,7 @@ def qa_groups(path: Path, rng: random.Random, cap: int) -> list[list[str]]:
     sentences of the same title's other contexts, then of any context of the file.  Dialogue
     turns after the first (they lean on the ones before), unanswerable questions and the contexts
     the evaluation draws are left out."""
-    rows = _qa_rows(path)
+    rows = read_rows(path)
     left_out = _evaluated_contexts(path)
     rows = [
         r
