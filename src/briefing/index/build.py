@@ -402,32 +402,18 @@ def build_index(
     if is_database(index_dir):  # the PostgreSQL store: the same plan and embedding, one transaction
         from .stores import postgres
 
-        if workers > 1:
-            return postgres.build_with_workers(
-                corpus_dir,
-                index_dir,
-                workers=workers,
-                embedder=embedder,
-                model_path=model_path,
-                backend=backend,
-                full=full,
-                params=params,
-                max_document_mb=max_document_mb,
-                log=log,
-            )
-        return postgres.build_index(
-            corpus_dir,
-            index_dir,
+        common = dict(
             embedder=embedder,
             model_path=model_path,
             backend=backend,
             full=full,
             params=params,
             max_document_mb=max_document_mb,
-            progress=progress,
-            show_bar=show_bar,
             log=log,
         )
+        if workers > 1:
+            return postgres.build_with_workers(corpus_dir, index_dir, workers=workers, **common)
+        return postgres.build_index(corpus_dir, index_dir, progress=progress, show_bar=show_bar, **common)
     started = time.perf_counter()
     max_bytes = max_document_bytes(max_document_mb)
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
