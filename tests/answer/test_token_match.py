@@ -57,6 +57,25 @@ def test_the_real_model_matches_the_answer_better_than_the_sentence_naming_the_s
     assert scores[1] > scores[0]
 
 
+def test_the_question_is_encoded_once_for_its_vector_and_its_word_pieces(real_embedder, monkeypatch):
+    question = "Who did the Secretary meet in Ankara on Tuesday?"
+    texts = ["The Secretary met Foreign Minister Cavusoglu in Ankara.", "The weather was fine."]
+    real_embedder._query_tokens.clear()
+    fresh = real_embedder.encode_tokens([question] + texts)  # the match stage's one batch, nothing kept
+    vector = real_embedder.encode_query([question])[0]
+    assert np.allclose(vector, real_embedder.encode([question])[0], atol=1e-6)  # the same vector as before
+    encoded: list[list[str]] = []
+    original = real_embedder.model.encode
+    monkeypatch.setattr(
+        real_embedder.model, "encode", lambda texts, **kw: encoded.append(list(texts)) or original(texts, **kw)
+    )
+    kept = real_embedder.encode_tokens([question] + texts)
+    assert encoded == [texts]  # the question's word pieces come from the retrieval pass
+    for (tokens, matrix), (fresh_tokens, fresh_matrix) in zip(kept, fresh):
+        assert tokens == fresh_tokens
+        assert np.allclose(matrix, fresh_matrix, atol=1e-5)
+
+
 def test_candidates_take_the_match_scorers_probability_and_answers_stay_verbatim(tmp_path):
     index = fake_index(
         tmp_path,

