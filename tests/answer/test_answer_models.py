@@ -25,6 +25,7 @@ from briefing.answer.scorer import (
     MATCH_MODEL,
     RERANK_MODEL,
     SENTENCE_MODEL,
+    STRONG_MODEL,
     LinearModel,
     load_model,
     model_files,
@@ -86,7 +87,11 @@ def test_shipped_models_match_the_features_the_code_computes():
     assert 0.0 < match.extra["strong_probability"] <= 1.0 and match.coef[1] > 0  # a better match scores higher
     assert {SENTENCE_MODEL.name, ABSTENTION_MODEL.name, RERANK_MODEL.name, MATCH_MODEL.name} <= set(model_files())
     assert "reranker/adapter_model.safetensors" in model_files()
-    models = (SENTENCE_MODEL, ABSTENTION_MODEL, RERANK_MODEL, MATCH_MODEL)
+    strong = load_model(STRONG_MODEL)
+    assert strong is not None and strong.features == QUESTION_FEATURES  # read from the final scores' row
+    assert 0.0 < strong.extra["strong_cut"] < 1.0 and strong.extra["target_precision"] >= 0.8
+    assert strong.coef[strong.features.index("gap")] > 0  # a clearer lead over the second extract is stronger
+    models = (SENTENCE_MODEL, ABSTENTION_MODEL, RERANK_MODEL, MATCH_MODEL, STRONG_MODEL)
     assert all(path.stat().st_size < 20_000 for path in models)
 
 

@@ -1,6 +1,9 @@
 """The word-by-word match stage (answer/token_match.py): unit cases over hashed word vectors, and
 the real model telling the sentence that answers from the one that names the subject."""
 
+import json
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from conftest import FakeEmbedder, fake_index
@@ -119,3 +122,34 @@ def test_the_second_stage_orders_the_extracts_but_the_floor_keeps_the_sentence_s
     shown = _worth_reading([promoted, second, third, far], AnswerParams(extract_ratio=0.5))
     assert shown == [promoted, second, third]  # a floor on score (0.45) would have shown the first alone
     assert _worth_reading([second, third, far], AnswerParams(extract_ratio=0.5)) == [second, third]
+
+
+def test_strong_is_the_strong_models_call_on_the_best_extract(tmp_path, monkeypatch):
+    """The label reads the strong model (P(the best extract answers), from the question's evidence)
+    against its cut, not the first extract's probability against a fixed one."""
+    from briefing.answer import scorer
+
+    index = fake_index(
+        tmp_path,
+        {"kabul.txt": "Terrorists attacked the airport in August. At least 185 people died in the airport bombing."},
+    )
+    question = "How many people died in the airport bombing?"
+    shipped = scorer.strong_model()
+    assert shipped is not None and 0.0 < shipped.extra["strong_cut"] < 1.0
+    evidence = gather(index, question, params=AnswerParams(threshold=-1.0))
+    right = evidence.first_right
+    assert right is not None and 0.0 < right < 1.0
+    folder = tmp_path / "models"
+    folder.mkdir()
+    labels = {}
+    for name, cut in (("below", right - 1e-6), ("above", right + 1e-6)):
+        model = replace(shipped, extra={**shipped.extra, "strong_cut": cut})
+        (folder / scorer.STRONG_MODEL.name).write_text(json.dumps(model.to_dict()), encoding="utf-8")
+        monkeypatch.setenv("BRIEFING_ANSWER_MODELS", str(folder))
+        scorer.strong_model.cache_clear()
+        try:
+            labels[name] = answer(index, question, params=AnswerParams(threshold=-1.0)).strength
+        finally:
+            monkeypatch.delenv("BRIEFING_ANSWER_MODELS")
+            scorer.strong_model.cache_clear()
+    assert labels == {"below": "strong", "above": "partial"}

@@ -24,6 +24,7 @@ from .evidence import Evidence
 from .fact_check import asked_actor, asks_for_words, mentions_actor, missing_fact, speaks
 from .params import AnswerParams
 from .render import render_markdown
+from .scorer import strong_model
 from .sentences import Candidate, final_model
 from .timeline import Subject, build_timeline
 
@@ -88,8 +89,13 @@ def _select(
 
 
 def _strength(evidence: Evidence, score: float) -> str:
-    """ "strong" when ``score`` (the first extract's; a timeline's best candidate's) reaches the
-    scorer's calibrated cut (``strong_probability``), else "partial"."""
+    """ "strong" when the strong model's probability that the best extract answers
+    (``Evidence.first_right``) reaches its cut (``strong_cut``, calibrated leave one domain out in
+    ``scripts/train_answer_models.py``); without that model, when ``score`` (the first extract's)
+    reaches the final scorer's cut (``strong_probability``).  Else "partial"."""
+    right, learned = evidence.first_right, strong_model()
+    if right is not None and learned is not None:
+        return "strong" if right >= learned.extra.get("strong_cut", 1.0) else "partial"
     model = final_model(evidence.params)
     strong = model.extra.get("strong_probability", 1.0) if model is not None else 1.0
     return "strong" if score >= strong else "partial"

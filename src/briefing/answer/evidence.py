@@ -22,7 +22,7 @@ from .features import QUESTION_FEATURES, question_row, unseen_names, unseen_shar
 from .params import DEFAULT_PARAMS, AnswerParams
 from .question import answer_type, date_filter, is_change_question
 from .retrieve import Filters, retrieve
-from .scorer import abstention_model
+from .scorer import abstention_model, strong_model
 from .sentences import Candidate, candidates
 from .timeline import Subject
 
@@ -106,6 +106,17 @@ class Evidence:
         rows = np.vstack([c.features for c in self.candidates])
         row = question_row(probabilities, rows, self.unseen)
         return float(1.0 - model.probability(row, QUESTION_FEATURES)[0])
+
+    @property
+    def first_right(self) -> float | None:
+        """How likely the best-scored candidate answers the question: the strong model's
+        probability (:mod:`.scorer`) over the candidates' final scores; None without that model."""
+        model = strong_model()
+        if model is None or not self.candidates:
+            return None
+        probabilities = np.array([c.score for c in self.candidates])
+        rows = np.vstack([c.features for c in self.candidates])
+        return float(model.probability(question_row(probabilities, rows, self.unseen), QUESTION_FEATURES)[0])
 
 
 def applied_filters(question: str, filters: Filters | None, dated: bool = True) -> Filters | None:

@@ -31,6 +31,7 @@ SENTENCE_MODEL = MODELS_DIR / "sentence_scorer.json"
 ABSTENTION_MODEL = MODELS_DIR / "abstention.json"
 RERANK_MODEL = MODELS_DIR / "rerank_scorer.json"
 MATCH_MODEL = MODELS_DIR / "match_scorer.json"
+STRONG_MODEL = MODELS_DIR / "strong.json"
 
 
 def _chosen(path: Path) -> Path:
@@ -115,6 +116,14 @@ def match_model() -> LinearModel | None:
 @lru_cache(maxsize=1)
 def abstention_model() -> LinearModel | None:
     return load_model(_chosen(ABSTENTION_MODEL))
+
+
+@lru_cache(maxsize=1)
+def strong_model() -> LinearModel | None:
+    """P(the best-scored extract answers the question), from the question's evidence
+    (:data:`features.QUESTION_FEATURES` over the final scores); its ``strong_cut`` is the
+    probability above which an answer is labelled "strong" (``scripts/train_answer_models.py``)."""
+    return load_model(_chosen(STRONG_MODEL))
 
 
 def model_files() -> dict[str, str]:
