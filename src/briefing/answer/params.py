@@ -38,7 +38,8 @@ class AnswerParams:
     sentence_weight: float = 0.6  # share of the sentence cosine in a sentence's score; the rest is the passage's
     question_turn_penalty: float = 0.75  # a reporter's words count for less than an official's
     rerank_top: int = 8  # candidates the cross-encoder reads (0: off; 8 tied or beat 4, 12, 16 out of fold)
-    match_top: int = 3  # candidates the word-by-word match reads (0: off; 3, 5 and 8 alike out of fold)
+    match_top: int = 2  # candidates the word-by-word match reads (0: off; 2 and 3 alike in the whole pipeline
+    # out of fold, 3, 5 and 8 alike in the fit: docs/eval/transfer.md section 4)
     passages_to_read: int = 8
     timeline_passages: int = 24
     extract_ratio: float = 0.5  # show extracts scoring at least this share of the best one (no padding)
