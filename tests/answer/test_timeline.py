@@ -556,3 +556,27 @@ def test_seed_article_answers_did_it_change_after_a_question_it_answered(seed_in
     assert not first.abstained
     again = answer(seed_index, "Did it change?", context="What did Price say about the S-400?")
     assert not again.abstained and again.timeline and again.question == "Did it change?"
+
+
+def test_a_timeline_opens_on_the_subjects_matter_not_its_names_alone():
+    """A question whose subject has names and other words ("exporting Ukraine's grain through the
+    Black Sea") opens its timeline with a statement holding one of the other words: one that only
+    names Ukraine and the Black Sea, earlier, is about something else (issue 24, second pass)."""
+    question = "How did the US position on exporting Ukraine's grain through the Black Sea evolve?"
+    subject = Subject.of(question)
+    assert subject.matter == ("exporting", "grain")
+    names_only = "In the Black Sea, the Kerch Strait, we see continued aggressive actions against Ukraine."
+    assert subject.held_by(names_only) and not subject.holds_matter(names_only)
+    specs = [
+        ("kerch", "2021-08-09", names_only, 0.9),
+        ("silos", "2022-05-19", "Russia is stealing Ukrainian grain and blocking the Black Sea ports.", 0.5),
+        ("deal", "2022-07-22", "The plan resumes Ukrainian exports through the Black Sea.", 0.6),
+        ("ports", "2022-07-25", "Ukraine's Black Sea ports are still threatened, we remain concerned.", 0.4),
+    ]
+    built = _timeline(specs, question=question)
+    # The names-only line after the first statement on the matter stays: the subject's continuity.
+    assert [c.doc_id for c in built.chosen] == ["silos", "deal", "ports"]
+    assert built.strength == "strong"
+    # A subject of names alone, or of no name, has no matter: nothing is cut.
+    assert Subject.of("Has the US position on Crimea remained the same?").matter == ()
+    assert Subject.of("has the us position on grain exports changed?").matter == ()

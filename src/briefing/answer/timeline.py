@@ -377,6 +377,21 @@ class Subject:
         total = sum(self.weights) or 1.0
         return sum(w for w, h in zip(self.weights, self._held(text, speaker)) if h) / total
 
+    @property
+    def matter(self) -> tuple[str, ...]:
+        """The subject's words that are not names ("grain", "exporting" of "exporting Ukraine's
+        grain through the Black Sea"); empty when the question writes no name or only names."""
+        if not self.names:
+            return ()
+        return tuple(term for term in self.terms if term not in self.names)
+
+    def holds_matter(self, text: str, speaker: str | None = None) -> bool:
+        """Does a statement hold one of :attr:`matter` (true when there is none)?"""
+        matter = self.matter
+        if not matter:
+            return True
+        return any(held for term, held in zip(self.terms, self._held(text, speaker)) if term in matter)
+
     def held_by(self, text: str, speaker: str | None = None) -> bool:
         """Does a statement hold the subject?  Absolutely: at least ``SUBJECT_SHARE`` of its weight,
         or ``SUBJECT_WORDS`` of its words when the subject is long ("the running total of security
@@ -432,6 +447,17 @@ def date_order(date: str | None) -> tuple[str, int]:
         return (period_bounds(date)[1], 1)
     except ValueError:
         return ("9999-99-99", 2)
+
+
+def _earliest(date: str) -> str:
+    """The earliest day ``date`` may be: itself for a day, the first of its period for a year or
+    a month ("2021" -> "2021-01-01")."""
+    if full_date(date):
+        return date
+    try:
+        return period_bounds(date)[0]
+    except ValueError:
+        return date
 
 
 # --- choosing the statements -----------------------------------------------------
@@ -490,6 +516,15 @@ def build_timeline(
         if not subject and candidate.first_probability < floor:
             continue
         pool.append((candidate, text))
+    # The timeline opens on the subject's matter, not on its names alone: when the question's
+    # subject has names and other words ("exporting Ukraine's grain through the Black Sea"), its
+    # period starts with the first statement holding one of the other words; a statement before it
+    # that only names Ukraine and the Black Sea ("aggressive actions against Ukraine") is left out.
+    # Statements after it that hold the subject by its names stay (the continuity of a named subject).
+    sure = [_earliest(c.date) for c, text in pool if c.date and subject.holds_matter(text, c.speaker)]
+    if sure:
+        start = min(sure)
+        pool = [(c, text) for c, text in pool if date_order(c.date)[0] >= start]
     unseen = not pool
     if unseen:
         # No statement names the subject in the question's words ("the system" for "the S-400"):
