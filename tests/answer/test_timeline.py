@@ -580,3 +580,9 @@ def test_a_timeline_opens_on_the_subjects_matter_not_its_names_alone():
     # A subject of names alone, or of no name, has no matter: nothing is cut.
     assert Subject.of("Has the US position on Crimea remained the same?").matter == ()
     assert Subject.of("has the us position on grain exports changed?").matter == ()
+
+
+def test_a_hyphenated_compound_keeps_the_actor_word():
+    """A hyphenated "two-state" is no name of the asking government: *state* stays in the subject."""
+    assert "state" in subject_terms("Is the US still committed to a two-state solution for Israelis and Palestinians?")
+    assert "state" not in subject_terms("Has the State Department's position on Syria changed?")

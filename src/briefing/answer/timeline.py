@@ -76,6 +76,7 @@ ACTOR_WORDS = frozenset(
 )
 QUESTION_WORDS = frozenset("any ever how what whether has have had did does do is are was were case situation".split())
 _TOKEN = re.compile(r"[a-z0-9]+")
+_COMPOUND_END = re.compile(r"[a-z0-9]-([a-z]+)")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 SUBJECT_SHARE = 0.5  # a statement holds the subject when it holds this share of its IDF weight ...
 SUBJECT_WORDS = 3  # ... or this many of its words
@@ -181,10 +182,16 @@ def subject_terms(question: str) -> tuple[str, ...]:
     ((), ('turkey', 's400', 'purchase'))
     >>> subject_terms("How has the US described the situation in Hong Kong over time?")
     ('hong', 'kong')
+    >>> subject_terms("Is the US still committed to a two-state solution?")
+    ('committed', 'two', 'state', 'solution')
     """
+    # The second half of a hyphenated compound is no name of the asking government: "two-state".
+    compound = set(_COMPOUND_END.findall(fold_for_lexical(question).lower()))
     out = []
     for token in _fold(question):
-        if len(token) < 2 or token in STOP_WORDS or token in QUESTION_WORDS or token in ACTOR_WORDS:
+        if len(token) < 2 or token in STOP_WORDS or token in QUESTION_WORDS:
+            continue
+        if token in ACTOR_WORDS and token not in compound:
             continue
         if token in MONTHS or _YEAR.match(token) or (token.isdigit() and len(token) <= 2 and int(token) <= 31):
             continue
