@@ -390,6 +390,54 @@ def test_change_question_off_every_subject_is_never_strong(briefings):
     assert phrases.TIMELINE_STRENGTH["subject_unseen"] in reply.answer
 
 
+# A subject spoken of on many dates: 20 briefings on the pipeline, each on its own date, among
+# unrelated ones (the full collection speaks of the JCPOA on 60 dates and more).
+MANY = {
+    **{
+        f"2021-{n // 2 + 1:02d}-{n % 2 * 14 + 1:02d}-pipeline.md": (
+            f"---\ntitle: Briefing {n}\ndate: 2021-{n // 2 + 1:02d}-{n % 2 * 14 + 1:02d}\n---\n"
+            f"Valdoria remains committed to the Northern Corridor pipeline, statement {n} of the year.\n"
+        )
+        for n in range(20)
+    },
+    **{
+        f"2022-{n + 1:02d}-03-harbour.md": (
+            f"---\ntitle: Harbour {n}\ndate: 2022-{n + 1:02d}-03\n---\n"
+            f"The harbour of Kesland opened ferry terminal number {n} for passengers and freight.\n"
+        )
+        for n in range(8)
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    index = fake_index(tmp_path_factory.mktemp("many"), MANY)
+    yield index
+    index.close()
+
+
+def test_a_subject_spoken_of_on_many_dates_is_searched_deeper_and_shows_more_dates(many):
+    """The search for the subject alone reads ``timeline_subject_passages`` (96), deeper than the
+    question's own search (``timeline_passages``), and a timeline shows up to
+    ``timeline_documents`` (14) dates, one statement each (second full-collection pass)."""
+    from dataclasses import replace
+
+    from briefing.answer import gather
+    from briefing.answer.params import DEFAULT_PARAMS
+
+    assert DEFAULT_PARAMS.timeline_subject_passages > DEFAULT_PARAMS.timeline_passages
+    shallow = replace(DEFAULT_PARAMS, threshold=-1.0, timeline_passages=2, timeline_subject_passages=2)
+    deep = replace(shallow, timeline_subject_passages=30)
+    found = {c.date for c in gather(many, QUESTION, params=shallow).subject_candidates}
+    deeper = {c.date for c in gather(many, QUESTION, params=deep).subject_candidates}
+    assert len(found) <= 2 < 16 <= len(deeper)
+    reply = answer(many, QUESTION, threshold=-1.0)
+    dates = [e.date for e in reply.extracts]
+    assert len(dates) == len(set(dates)) == 14 and dates == sorted(dates)
+    assert dates[0] == "2021-01-01" and dates[-1] == "2021-10-15"
+
+
 # --- 6. follow-ups -------------------------------------------------------------------
 
 

@@ -244,7 +244,7 @@ def _subject_candidates(
     found = retrieve(
         index,
         text,
-        k=params.timeline_passages,
+        k=params.timeline_subject_passages,
         filters=applied,
         mode=mode,
         query_vector=index.encode_query(text),

@@ -18,7 +18,7 @@ and a statement with stance language (urge, support, oppose, condemn, remain, mu
 :func:`stance`) is preferred over one without when one statement is chosen for a date.
 
 The timeline **covers the period**: one statement per date, the earliest and the latest dated
-ones always in, then the best-scoring other dates up to ``AnswerParams.timeline_documents``,
+ones always in, then the best-scoring other dates up to ``AnswerParams.timeline_documents`` (14),
 oldest first.  A document dated only by its year or month never leads because "2021" sorts before
 "2021-06-10": it is placed after the dated statements of its period, and its caption says "2021,
 no day given" (:func:`briefing.phrases.date_label`); an undated one comes last.
