@@ -625,6 +625,14 @@ def test_a_timeline_opens_on_the_subjects_matter_not_its_names_alone():
     # The names-only line after the first statement on the matter stays: the subject's continuity.
     assert [c.doc_id for c in built.chosen] == ["silos", "deal", "ports"]
     assert built.strength == "strong"
+    # The matter spoken of on one date only: the statements naming the subject on other dates stay.
+    question = "Did the US view of tensions between Greece and Turkey change?"
+    specs = [
+        ("talks", "2021-05-21", "We support talks between NATO Allies Turkey and Greece.", 0.3),
+        ("work", "2022-05-25", "Our message remains that Turkey and Greece should work together.", 0.2),
+        ("calm", "2022-06-16", "We urge Greece and Turkey to reduce tensions in the Aegean.", 0.6),
+    ]
+    assert [c.doc_id for c in _timeline(specs, question=question).chosen] == ["talks", "work", "calm"]
     # A subject of names alone, or of no name, has no matter: nothing is cut.
     assert Subject.of("Has the US position on Crimea remained the same?").matter == ()
     assert Subject.of("has the us position on grain exports changed?").matter == ()

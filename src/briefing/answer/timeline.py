@@ -524,13 +524,15 @@ def build_timeline(
             continue
         pool.append((candidate, text))
     # The timeline opens on the subject's matter, not on its names alone: when the question's
-    # subject has names and other words ("exporting Ukraine's grain through the Black Sea"), its
-    # period starts with the first statement holding one of the other words; a statement before it
-    # that only names Ukraine and the Black Sea ("aggressive actions against Ukraine") is left out.
-    # Statements after it that hold the subject by its names stay (the continuity of a named subject).
-    sure = [_earliest(c.date) for c, text in pool if c.date and subject.holds_matter(text, c.speaker)]
-    if sure:
-        start = min(sure)
+    # subject has names and other words ("exporting Ukraine's grain through the Black Sea") and
+    # the statements speak of those other words on two dates or more, its period starts with the
+    # first of them; a statement before it that only names Ukraine and the Black Sea ("aggressive
+    # actions against Ukraine") is left out.  Statements after it that hold the subject by its
+    # names stay (the continuity of a named subject), and so does the whole pool when the matter is
+    # spoken of on one date only ("tensions" between Greece and Turkey, named on three other dates).
+    sure = {c.date for c, text in pool if c.date and subject.holds_matter(text, c.speaker)}
+    if len(sure) >= 2:
+        start = min(_earliest(date) for date in sure)
         pool = [(c, text) for c, text in pool if date_order(c.date)[0] >= start]
     unseen = not pool
     if unseen:
