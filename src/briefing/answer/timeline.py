@@ -17,6 +17,10 @@ Statements are **positions**, not agenda lines: reporters' questions, greetings 
 and a statement with stance language (urge, support, oppose, condemn, remain, must, will not ...,
 :func:`stance`) is preferred over one without when one statement is chosen for a date.
 
+When the subject has names and other words (its *matter*: "grain" of "exporting Ukraine's grain
+through the Black Sea") spoken of on two dates or more, the period starts with the first statement
+holding the matter, not with one that only names Ukraine and the Black Sea.
+
 The timeline **covers the period**: one statement per date, the earliest and the latest dated
 ones always in, then the best-scoring other dates up to ``AnswerParams.timeline_documents`` (14),
 oldest first.  A document dated only by its year or month never leads because "2021" sorts before
