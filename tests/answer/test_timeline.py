@@ -420,7 +420,8 @@ def many(tmp_path_factory):
 def test_a_subject_spoken_of_on_many_dates_is_searched_deeper_and_shows_more_dates(many):
     """The search for the subject alone reads ``timeline_subject_passages`` (96), deeper than the
     question's own search (``timeline_passages``), and a timeline shows up to
-    ``timeline_documents`` (14) dates, one statement each (second full-collection pass)."""
+    ``timeline_documents`` (14) dates, one statement each (second full-collection pass); of the
+    passages it finds, only those holding the subject are scored."""
     from dataclasses import replace
 
     from briefing.answer import gather
@@ -431,7 +432,13 @@ def test_a_subject_spoken_of_on_many_dates_is_searched_deeper_and_shows_more_dat
     deep = replace(shallow, timeline_subject_passages=30)
     found = {c.date for c in gather(many, QUESTION, params=shallow).subject_candidates}
     deeper = {c.date for c in gather(many, QUESTION, params=deep).subject_candidates}
+
+    def deep_candidates(index):
+        return gather(index, QUESTION, params=replace(deep, timeline_subject_passages=96)).subject_candidates
+
     assert len(found) <= 2 < 16 <= len(deeper)
+    # Only passages holding the subject are scored: none of the harbour's.
+    assert deeper and all("Northern Corridor" in many.store.document(c.doc_id).text for c in deep_candidates(many))
     reply = answer(many, QUESTION, threshold=-1.0)
     dates = [e.date for e in reply.extracts]
     assert len(dates) == len(set(dates)) == 14 and dates == sorted(dates)

@@ -44,7 +44,8 @@ class AnswerParams:
     # passages a timeline's search for its subject alone reads (evidence._subject_candidates): on the
     # full State Department collection a subject is spoken of on more dates than 24 passages hold
     # (96: gold date recall 0.54 -> 0.73 on the dev half of eval/gold/changes.jsonl with 14 dates
-    # shown, about +0.12 s a change question on the shared 2-core machine; docs/timelines.md)
+    # shown; only the passages holding the subject are scored, so it costs what 24 did;
+    # docs/timelines.md)
     timeline_subject_passages: int = 96
     extract_ratio: float = 0.5  # show extracts scoring at least this share of the best one (no padding)
     timeline_ratio: float = 0.1  # a timeline takes statements scoring at least this share of the best one
