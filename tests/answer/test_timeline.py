@@ -390,6 +390,61 @@ def test_change_question_off_every_subject_is_never_strong(briefings):
     assert phrases.TIMELINE_STRENGTH["subject_unseen"] in reply.answer
 
 
+# A subject spoken of on many dates: 20 briefings on the pipeline, each on its own date, among
+# unrelated ones (the full collection speaks of the JCPOA on 60 dates and more).
+MANY = {
+    **{
+        f"2021-{n // 2 + 1:02d}-{n % 2 * 14 + 1:02d}-pipeline.md": (
+            f"---\ntitle: Briefing {n}\ndate: 2021-{n // 2 + 1:02d}-{n % 2 * 14 + 1:02d}\n---\n"
+            f"Valdoria remains committed to the Northern Corridor pipeline, statement {n} of the year.\n"
+        )
+        for n in range(20)
+    },
+    **{
+        f"2022-{n + 1:02d}-03-harbour.md": (
+            f"---\ntitle: Harbour {n}\ndate: 2022-{n + 1:02d}-03\n---\n"
+            f"The harbour of Kesland opened ferry terminal number {n} for passengers and freight.\n"
+        )
+        for n in range(8)
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    index = fake_index(tmp_path_factory.mktemp("many"), MANY)
+    yield index
+    index.close()
+
+
+def test_a_subject_spoken_of_on_many_dates_is_searched_deeper_and_shows_more_dates(many):
+    """The search for the subject alone reads ``timeline_subject_passages`` (96), deeper than the
+    question's own search (``timeline_passages``), and a timeline shows up to
+    ``timeline_documents`` (14) dates, one statement each (second full-collection pass); of the
+    passages it finds, only those holding the subject are scored."""
+    from dataclasses import replace
+
+    from briefing.answer import gather
+    from briefing.answer.params import DEFAULT_PARAMS
+
+    assert DEFAULT_PARAMS.timeline_subject_passages > DEFAULT_PARAMS.timeline_passages
+    shallow = replace(DEFAULT_PARAMS, threshold=-1.0, timeline_passages=2, timeline_subject_passages=2)
+    deep = replace(shallow, timeline_subject_passages=30)
+    found = {c.date for c in gather(many, QUESTION, params=shallow).subject_candidates}
+    deeper = {c.date for c in gather(many, QUESTION, params=deep).subject_candidates}
+
+    def deep_candidates(index):
+        return gather(index, QUESTION, params=replace(deep, timeline_subject_passages=96)).subject_candidates
+
+    assert len(found) <= 2 < 16 <= len(deeper)
+    # Only passages holding the subject are scored: none of the harbour's.
+    assert deeper and all("Northern Corridor" in many.store.document(c.doc_id).text for c in deep_candidates(many))
+    reply = answer(many, QUESTION, threshold=-1.0)
+    dates = [e.date for e in reply.extracts]
+    assert len(dates) == len(set(dates)) == 14 and dates == sorted(dates)
+    assert dates[0] == "2021-01-01" and dates[-1] == "2021-10-15"
+
+
 # --- 6. follow-ups -------------------------------------------------------------------
 
 
@@ -556,3 +611,41 @@ def test_seed_article_answers_did_it_change_after_a_question_it_answered(seed_in
     assert not first.abstained
     again = answer(seed_index, "Did it change?", context="What did Price say about the S-400?")
     assert not again.abstained and again.timeline and again.question == "Did it change?"
+
+
+def test_a_timeline_opens_on_the_subjects_matter_not_its_names_alone():
+    """A question whose subject has names and other words ("exporting Ukraine's grain through the
+    Black Sea") opens its timeline with a statement holding one of the other words: one that only
+    names Ukraine and the Black Sea, earlier, is about something else (issue 24, second pass)."""
+    question = "How did the US position on exporting Ukraine's grain through the Black Sea evolve?"
+    subject = Subject.of(question)
+    assert subject.matter == ("exporting", "grain")
+    names_only = "In the Black Sea, the Kerch Strait, we see continued aggressive actions against Ukraine."
+    assert subject.held_by(names_only) and not subject.holds_matter(names_only)
+    specs = [
+        ("kerch", "2021-08-09", names_only, 0.9),
+        ("silos", "2022-05-19", "Russia is stealing Ukrainian grain and blocking the Black Sea ports.", 0.5),
+        ("deal", "2022-07-22", "The plan resumes Ukrainian exports through the Black Sea.", 0.6),
+        ("ports", "2022-07-25", "Ukraine's Black Sea ports are still threatened, we remain concerned.", 0.4),
+    ]
+    built = _timeline(specs, question=question)
+    # The names-only line after the first statement on the matter stays: the subject's continuity.
+    assert [c.doc_id for c in built.chosen] == ["silos", "deal", "ports"]
+    assert built.strength == "strong"
+    # The matter spoken of on one date only: the statements naming the subject on other dates stay.
+    question = "Did the US view of tensions between Greece and Turkey change?"
+    specs = [
+        ("talks", "2021-05-21", "We support talks between NATO Allies Turkey and Greece.", 0.3),
+        ("work", "2022-05-25", "Our message remains that Turkey and Greece should work together.", 0.2),
+        ("calm", "2022-06-16", "We urge Greece and Turkey to reduce tensions in the Aegean.", 0.6),
+    ]
+    assert [c.doc_id for c in _timeline(specs, question=question).chosen] == ["talks", "work", "calm"]
+    # A subject of names alone, or of no name, has no matter: nothing is cut.
+    assert Subject.of("Has the US position on Crimea remained the same?").matter == ()
+    assert Subject.of("has the us position on grain exports changed?").matter == ()
+
+
+def test_a_hyphenated_compound_keeps_the_actor_word():
+    """A hyphenated "two-state" is no name of the asking government: *state* stays in the subject."""
+    assert "state" in subject_terms("Is the US still committed to a two-state solution for Israelis and Palestinians?")
+    assert "state" not in subject_terms("Has the State Department's position on Syria changed?")

@@ -17,8 +17,12 @@ Statements are **positions**, not agenda lines: reporters' questions, greetings 
 and a statement with stance language (urge, support, oppose, condemn, remain, must, will not ...,
 :func:`stance`) is preferred over one without when one statement is chosen for a date.
 
+When the subject has names and other words (its *matter*: "grain" of "exporting Ukraine's grain
+through the Black Sea") spoken of on two dates or more, the period starts with the first statement
+holding the matter, not with one that only names Ukraine and the Black Sea.
+
 The timeline **covers the period**: one statement per date, the earliest and the latest dated
-ones always in, then the best-scoring other dates up to ``AnswerParams.timeline_documents``,
+ones always in, then the best-scoring other dates up to ``AnswerParams.timeline_documents`` (14),
 oldest first.  A document dated only by its year or month never leads because "2021" sorts before
 "2021-06-10": it is placed after the dated statements of its period, and its caption says "2021,
 no day given" (:func:`briefing.phrases.date_label`); an undated one comes last.
@@ -76,6 +80,7 @@ ACTOR_WORDS = frozenset(
 )
 QUESTION_WORDS = frozenset("any ever how what whether has have had did does do is are was were case situation".split())
 _TOKEN = re.compile(r"[a-z0-9]+")
+_COMPOUND_END = re.compile(r"[a-z0-9]-([a-z]+)")
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 SUBJECT_SHARE = 0.5  # a statement holds the subject when it holds this share of its IDF weight ...
 SUBJECT_WORDS = 3  # ... or this many of its words
@@ -181,10 +186,16 @@ def subject_terms(question: str) -> tuple[str, ...]:
     ((), ('turkey', 's400', 'purchase'))
     >>> subject_terms("How has the US described the situation in Hong Kong over time?")
     ('hong', 'kong')
+    >>> subject_terms("Is the US still committed to a two-state solution?")
+    ('committed', 'two', 'state', 'solution')
     """
+    # The second half of a hyphenated compound is no name of the asking government: "two-state".
+    compound = set(_COMPOUND_END.findall(fold_for_lexical(question).lower()))
     out = []
     for token in _fold(question):
-        if len(token) < 2 or token in STOP_WORDS or token in QUESTION_WORDS or token in ACTOR_WORDS:
+        if len(token) < 2 or token in STOP_WORDS or token in QUESTION_WORDS:
+            continue
+        if token in ACTOR_WORDS and token not in compound:
             continue
         if token in MONTHS or _YEAR.match(token) or (token.isdigit() and len(token) <= 2 and int(token) <= 31):
             continue
@@ -377,6 +388,21 @@ class Subject:
         total = sum(self.weights) or 1.0
         return sum(w for w, h in zip(self.weights, self._held(text, speaker)) if h) / total
 
+    @property
+    def matter(self) -> tuple[str, ...]:
+        """The subject's words that are not names ("grain", "exporting" of "exporting Ukraine's
+        grain through the Black Sea"); empty when the question writes no name or only names."""
+        if not self.names:
+            return ()
+        return tuple(term for term in self.terms if term not in self.names)
+
+    def holds_matter(self, text: str, speaker: str | None = None) -> bool:
+        """Does a statement hold one of :attr:`matter` (true when there is none)?"""
+        matter = self.matter
+        if not matter:
+            return True
+        return any(held for term, held in zip(self.terms, self._held(text, speaker)) if term in matter)
+
     def held_by(self, text: str, speaker: str | None = None) -> bool:
         """Does a statement hold the subject?  Absolutely: at least ``SUBJECT_SHARE`` of its weight,
         or ``SUBJECT_WORDS`` of its words when the subject is long ("the running total of security
@@ -432,6 +458,17 @@ def date_order(date: str | None) -> tuple[str, int]:
         return (period_bounds(date)[1], 1)
     except ValueError:
         return ("9999-99-99", 2)
+
+
+def _earliest(date: str) -> str:
+    """The earliest day ``date`` may be: itself for a day, the first of its period for a year or
+    a month ("2021" -> "2021-01-01")."""
+    if full_date(date):
+        return date
+    try:
+        return period_bounds(date)[0]
+    except ValueError:
+        return date
 
 
 # --- choosing the statements -----------------------------------------------------
@@ -490,6 +527,17 @@ def build_timeline(
         if not subject and candidate.first_probability < floor:
             continue
         pool.append((candidate, text))
+    # The timeline opens on the subject's matter, not on its names alone: when the question's
+    # subject has names and other words ("exporting Ukraine's grain through the Black Sea") and
+    # the statements speak of those other words on two dates or more, its period starts with the
+    # first of them; a statement before it that only names Ukraine and the Black Sea ("aggressive
+    # actions against Ukraine") is left out.  Statements after it that hold the subject by its
+    # names stay (the continuity of a named subject), and so does the whole pool when the matter is
+    # spoken of on one date only ("tensions" between Greece and Turkey, named on three other dates).
+    sure = {c.date for c, text in pool if c.date and subject.holds_matter(text, c.speaker)}
+    if len(sure) >= 2:
+        start = min(_earliest(date) for date in sure)
+        pool = [(c, text) for c, text in pool if date_order(c.date)[0] >= start]
     unseen = not pool
     if unseen:
         # No statement names the subject in the question's words ("the system" for "the S-400"):
