@@ -102,7 +102,7 @@ def _strength(evidence: Evidence, score: float) -> str:
 
 
 def _floor(candidates: list[Candidate], ratio: float) -> float:
-    """``ratio`` of the best sentence-scorer probability: the match stage reorders the best three,
+    """``ratio`` of the best sentence-scorer probability: the match stage reorders the best few (``match_top``),
     it does not move the floors, which stay where their ratios were tuned."""
     return max(c.first_probability for c in candidates) * ratio
 
