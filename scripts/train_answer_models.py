@@ -321,6 +321,13 @@ def _fit(
     return LinearModel(names, mean, scale, model.coef_[0].astype(np.float64), float(model.intercept_[0]))
 
 
+def _constant(names: tuple[str, ...], probability: float, extra: dict) -> LinearModel:
+    """A model that gives every row ``probability`` (kept off 0 and 1)."""
+    share = min(max(probability, 1e-3), 1 - 1e-3)
+    zeros = np.zeros(len(names))
+    return LinearModel(names, zeros, np.ones(len(names)), zeros, float(np.log(share / (1 - share))), extra)
+
+
 def _set_weights(questions: list[Question]) -> np.ndarray:
     """One weight per question so that every set counts the same (SQuAD's 418 questions would
     otherwise teach its own adversarial quirks to the briefing sets)."""
@@ -559,8 +566,13 @@ def fit_strong(train: list[Question], abstention: LinearModel, threshold: float)
     ``strong_cut`` is the lowest probability above which the answers the abstention lets through
     were right :data:`STRONG_MODEL_PRECISION` of the time, pooled (at least ten answers)."""
     usable = [q for q in train if q.answerable and len(q.rows)]
+    if not usable:
+        return _constant(QUESTION_FEATURES, 0.0, {"strong_cut": 1.0, "target_precision": STRONG_MODEL_PRECISION})
     rows, right = _final_rows(usable), np.array([_first_right(q) for q in usable])
-    model = _fit(rows, right, QUESTION_FEATURES, _set_weights(usable))
+    if len(set(right.tolist())) < 2:  # every first extract right (or none): no model to fit, its share
+        model = _constant(QUESTION_FEATURES, float(right.mean()), {})
+    else:
+        model = _fit(rows, right, QUESTION_FEATURES, _set_weights(usable))
     answered = abstention.probability(_question_rows(usable)) < threshold
     pairs = sorted(zip(model.probability(rows)[answered], right[answered]), reverse=True)
     cut, hits = 1.0, 0
