@@ -1095,14 +1095,19 @@ def build_with_workers(
             other.join()
         # Until every queued document is staged: what a killed worker had claimed went back to the
         # queue (finish it here), and a worker on another machine (`briefing index --join`) may still
-        # hold a claim (wait for it: switching now would leave its documents out).
+        # hold a claim (wait for it: switching now would leave its documents out).  The wait polls on
+        # this connection; ``work`` (a connection of its own) runs only when a document is claimable.
         while True:
-            work(url, corpus_dir, embedder=embedder, max_document_mb=max_document_mb, log=log)
             with connection.transaction(), connection.cursor() as cursor:
                 cursor.execute(f"SELECT count(*) FROM {S}.queue WHERE NOT done")
                 if not cursor.fetchone()[0]:
                     break
-            time.sleep(CLAIM_POLL_SECONDS)
+                cursor.execute(f"SELECT 1 FROM {S}.queue WHERE NOT done LIMIT 1 FOR UPDATE SKIP LOCKED")
+                claimable = cursor.fetchone() is not None
+            if claimable:
+                work(url, corpus_dir, embedder=embedder, max_document_mb=max_document_mb, log=log)
+            else:
+                time.sleep(CLAIM_POLL_SECONDS)
         report = BuildReport.of_plan(plan, reason)
         with connection.transaction(), connection.cursor() as cursor:  # the switch
             if old is None:
