@@ -113,6 +113,12 @@ def test_a_sentence_with_the_count_is_quoted(tmp_path):
         ("In what year did Cyprus give up the S-300?", ["Cyprus in 1999 withdrew the S-300."], None),
         ("In what year did Cyprus give up the S-300?", ["Cyprus withdrew the S-300."], "year"),
         ("Which year after 1998 did Cyprus give up the S-300?", ["In 1998 Cyprus bought it."], "year"),
+        # lowercased text: a day before the month makes it a date; an era marks an old year
+        ("On what date did the station close?", ["it was forced to close on 16 february 2009 ."], None),
+        ("On what date did the station close?", ["the station may close soon ."], "date"),
+        ("By what year was the empire split?", ["by 300 ad the roman empire was divided ."], None),
+        ("By what year was the empire split?", ["the roman empire was divided ."], "year"),
+        ("How many investment banks grew their leverage?", ["the top five u.s. investment banks grew ."], None),
         ("When did the US penalize Ankara?", ["Today the US imposed sanctions."], None),  # "when": not checked
         ("Which Turkish official was sanctioned?", ["Washington sanctioned a Turkish agency."], "person"),
         ("Which Turkish official was sanctioned?", ["It sanctioned SSB head Ismail Demir."], None),
@@ -228,6 +234,8 @@ def test_the_opposite_of_what_is_asked(question, texts, opposed):
         ("What does the S-400 threaten?", ["The system threatens NATO."], ["Turkey's S-400 ..."], None),
         ("Which problem asks if three finite graphs are isomorphic?", ["whether two finite graphs are"], [], "figure"),
         ("Which problem asks if two finite graphs are isomorphic?", ["whether two finite graphs are"], [], None),
+        # "two of the three national newspapers" counts two of them as well as three
+        ("Which two national newspapers are in New York?", ["two of the three national newspapers"], [], None),
         # Small numbers are often written out ("the seventh season"): only years, sums and designations.
         ("How many episodes are in season 7?", ["It has ten episodes."], ["The seventh season ..."], None),
         ("Was Turkey expelled from the F-35 programme?", ["Turkey was removed."], ["Turkey's S-400 ..."], "figure"),

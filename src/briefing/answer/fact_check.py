@@ -85,6 +85,8 @@ def holds_count_of(text: str, words: tuple[str, ...]) -> bool:
     True
     >>> holds_count_of("Is there a route of at most 2000 kilometres?", ("miles",))
     False
+    >>> holds_count_of("From 2004 to 2007, the top five U.S. investment banks grew.", ("banks",))
+    True
     """
     if "times" in words and re.search(r"\b(?:once|twice|thrice)\b", text, re.IGNORECASE):
         return True  # "how many times...?" answered "twice"
@@ -93,7 +95,8 @@ def holds_count_of(text: str, words: tuple[str, ...]) -> bool:
             continue
         stem = word[:5] if len(word) > 5 else word.rstrip("s")
         # (?<![\w-]): not the number of a code such as F-16 or S-400
-        if re.search(rf"(?<![\w-]){_COUNT}\b(?:\s+[\w'-]+){{0,3}}?\s+{re.escape(stem)}", text, re.IGNORECASE):
+        # the words between may be abbreviations ("five U.S. investment banks")
+        if re.search(rf"(?<![\w-]){_COUNT}\b(?:\s+[\w'.-]+){{0,3}}?\s+{re.escape(stem)}", text, re.IGNORECASE):
             return True
     return False
 
@@ -138,12 +141,14 @@ _PERSON_QUESTION = re.compile(
     r"researcher|scientist|commander|negotiator|lawmaker|senator|journalist|reporter)s?\b",
     re.IGNORECASE,
 )
-# Month names only capitalised ("may" is a verb); a day named relative to the document's date counts.
+# Month names only capitalised ("may" is a verb), unless a day comes before them ("16 february 2009"
+# in a lowercased text); a day named relative to the document's date counts.
 _DATE = re.compile(
-    rf"\b(?:{MONTH_WORDS})\b|\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|"
-    rf"\b(?i:{DAY_WORDS}|tonight)\b"
+    rf"\b(?:{MONTH_WORDS})\b|\b\d{{1,2}}\s+(?i:{MONTH_WORDS})\b|\b\d{{4}}-\d\d-\d\d\b|"
+    rf"\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b|\b(?i:{DAY_WORDS}|tonight)\b"
 )
-_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+# A year of the last five centuries, or any year marked as one ("300 AD", "44 BC").
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b|\b\d{1,4}\s*(?i:ad|bce?|ce)\b")
 
 
 def _holds_new(pattern: re.Pattern, texts: list[str], question: str) -> bool:
@@ -357,16 +362,26 @@ def _counts(text: str) -> list[tuple[int, str]]:
     return out
 
 
+def _counted_near(value: int, word: str, texts: list[str]) -> bool:
+    """Does a text give ``value`` within three words before ``word`` (its first five letters):
+    "two of the three national newspapers" holds two of the national newspapers?"""
+    forms = [str(value)] + [name for name, number in _NUMBER_VALUES.items() if number == value]
+    pattern = rf"(?<![\w-])(?:{'|'.join(forms)})\b(?:\s+[\w'.-]+){{0,3}}?\s+{re.escape(word)}"
+    return any(re.search(pattern, text, re.IGNORECASE) for text in texts)
+
+
 def miscounts(question: str, texts: list[str]) -> bool:
     """Do ``texts`` count what ``question`` counts with another number, and never with its own?
 
     >>> miscounts("Which problem asks if three finite graphs are isomorphic?", ["whether two finite graphs are"])
     True
+    >>> miscounts("Which two national newspapers are in New York?", ["two of the three national daily newspapers"])
+    False
     """
     said = [count for text in texts for count in _counts(text)]
     for value, word in _counts(question):
         others = {v for v, w in said if w == word}
-        if value != 1 and others and value not in others:
+        if value != 1 and others and value not in others and not _counted_near(value, word, texts):
             return True
     return False
 
