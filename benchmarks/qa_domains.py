@@ -86,9 +86,10 @@ def main(argv: list[str] | None = None) -> int:
             row = run_domain(path, folder, args.cache, [])
             row["models"] = name
             rows.append(row)
+            shown = {k: "—" if row[k] is None else f"{row[k]:.3f}" for k in ("hit@1", "false_abstention", "abstention")}
             print(
-                f"{domain} ({name}): hit@1 {row['hit@1']:.3f}, false abstention {row['false_abstention']:.3f}, "
-                f"abstention {row['abstention']:.3f}, {row['ms_per_question']:.0f} ms a question",
+                f"{domain} ({name}): hit@1 {shown['hit@1']}, false abstention {shown['false_abstention']}, "
+                f"abstention {shown['abstention']} (none unanswerable: —), {row['ms_per_question']:.0f} ms a question",
                 file=sys.stderr,
             )
     text = table(rows)
