@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             shown = {k: "—" if row[k] is None else f"{row[k]:.3f}" for k in ("hit@1", "false_abstention", "abstention")}
             print(
                 f"{domain} ({name}): hit@1 {shown['hit@1']}, false abstention {shown['false_abstention']}, "
-                f"abstention {shown['abstention']} (none unanswerable: —), {row['ms_per_question']:.0f} ms a question",
+                f"abstention {shown['abstention']}, {row['ms_per_question']:.0f} ms a question",
                 file=sys.stderr,
             )
     text = table(rows)
