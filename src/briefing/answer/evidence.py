@@ -277,4 +277,4 @@ def _subject_candidates(
         if hit.doc_id not in documents:
             documents[hit.doc_id] = index.store.document(hit.doc_id)
     quick = replace(params, rerank_top=0, match_top=0)
-    return candidates(index, question_vector, fresh, documents, quick, question=question)
+    return candidates(index, question_vector, fresh, documents, quick, question=question, passages=passages)

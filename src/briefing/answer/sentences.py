@@ -167,12 +167,15 @@ def candidates(
     params: AnswerParams = DEFAULT_PARAMS,
     *,
     question: str = "",
+    passages: dict | None = None,
 ) -> list[Candidate]:
     """Every distinct span of the hits' passages with its features (:mod:`.features`) and its
     score, best first: the learned scorer's (:mod:`.scorer`) when it is loaded, then the match
     scorer's for its best ``params.match_top`` (:mod:`.token_match`) and the rerank scorer's when
-    the cross-encoder is on; else the cosine blend of ``params.sentence_weight``."""
-    passages = index.store.passages(hit.passage_id for hit in hits)
+    the cross-encoder is on; else the cosine blend of ``params.sentence_weight``.  ``passages``
+    (passage_id -> Passage) saves reading them again when the caller already has."""
+    if passages is None:
+        passages = index.store.passages(hit.passage_id for hit in hits)
     keys, texts, owners = [], [], []
     seen = set()
     for hit in hits:
