@@ -219,10 +219,14 @@ def subject_names(question: str) -> tuple[str, ...]:
     >>> subject_names("Crimea: has the US position changed?"), subject_names("HAS CRIMEA CHANGED?")
     ((), ())
     """
-    return tuple(dict.fromkeys(term for group in subject_name_groups(question) for term in group))
+    return _names_of(subject_name_groups(question))
 
 
-def subject_name_groups(question: str) -> tuple[tuple[str, ...], ...]:
+def _names_of(groups: tuple[tuple[str, ...], ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(term for group in groups for term in group))
+
+
+def subject_name_groups(question: str, terms: Iterable[str] | None = None) -> tuple[tuple[str, ...], ...]:
     """The question's names as written, one group for each run of capitalized words: "the South
     China Sea" is one name, "China's claims" another.
 
@@ -232,7 +236,7 @@ def subject_name_groups(question: str) -> tuple[tuple[str, ...], ...]:
     folded = fold_for_lexical(question)
     if not any(c.islower() for c in folded):
         return ()
-    terms = set(subject_terms(question))
+    terms = set(subject_terms(question) if terms is None else terms)
     groups: list[list[str]] = []
     last, last_end = -2, 0
     for n, match in enumerate(_CASED_TOKEN.finditer(folded)):
@@ -338,8 +342,9 @@ class Subject:
 
     @classmethod
     def of(cls, question: str, frequency: Callable[[str], int] | None = None, passages: int = 1) -> Subject:
-        terms, names, aliases = subject_terms(question), subject_names(question), subject_aliases(question)
-        groups = subject_name_groups(question)
+        terms, aliases = subject_terms(question), subject_aliases(question)
+        groups = subject_name_groups(question, terms)
+        names = _names_of(groups)
         if frequency is None:
             return cls(terms, tuple(1.0 for _ in terms), names=names, aliases=aliases, name_groups=groups)
         total = max(passages, 1)
