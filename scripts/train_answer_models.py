@@ -424,6 +424,17 @@ def _threshold_for(
     return 1.0
 
 
+def _pooled_cut(pairs, precision: float) -> float:
+    """The lowest probability of ``(probability, right)`` pairs above which at least ten answers
+    were right ``precision`` of the time (1.0 when none)."""
+    cut, hits = 1.0, 0
+    for n, (probability, hit) in enumerate(sorted(pairs, reverse=True), start=1):
+        hits += hit
+        if n >= 10 and hits / n >= precision:
+            cut = float(probability)
+    return cut
+
+
 def _strong_cut(questions: list[Question], key=lambda q: q.oof, pool: str | None = None) -> float:
     """The smallest top probability above which the first extract held the answer STRONG_PRECISION
     of the time: over all questions pooled, or (``pool`` "mean") on average over the sets, each
@@ -435,13 +446,7 @@ def _strong_cut(questions: list[Question], key=lambda q: q.oof, pool: str | None
         if q.answerable and len(q.rows)
     ]
     if pool == "pooled":
-        pairs = sorted(((p, hit) for p, hit, _ in tops), reverse=True)
-        cut, hits = 1.0, 0
-        for n, (probability, hit) in enumerate(pairs, start=1):
-            hits += hit
-            if n >= 10 and hits / n >= STRONG_PRECISION:
-                cut = probability
-        return cut
+        return _pooled_cut([(p, hit) for p, hit, _ in tops], STRONG_PRECISION)
     sets = sorted({name for _, _, name in tops})
     for cut in sorted({p for p, _, _ in tops}):
         precisions = []
@@ -574,12 +579,7 @@ def fit_strong(train: list[Question], abstention: LinearModel, threshold: float)
     else:
         model = _fit(rows, right, QUESTION_FEATURES, _set_weights(usable))
     answered = abstention.probability(_question_rows(usable)) < threshold
-    pairs = sorted(zip(model.probability(rows)[answered], right[answered]), reverse=True)
-    cut, hits = 1.0, 0
-    for n, (probability, hit) in enumerate(pairs, start=1):
-        hits += hit
-        if n >= 10 and hits / n >= STRONG_MODEL_PRECISION:
-            cut = float(probability)
+    cut = _pooled_cut(zip(model.probability(rows)[answered], right[answered]), STRONG_MODEL_PRECISION)
     return replace(model, extra={"strong_cut": round(cut, 4), "target_precision": STRONG_MODEL_PRECISION})
 
 

@@ -93,9 +93,9 @@ def _strength(evidence: Evidence, score: float) -> str:
     (``Evidence.first_right``) reaches its cut (``strong_cut``, calibrated leave one domain out in
     ``scripts/train_answer_models.py``); without that model, when ``score`` (the first extract's)
     reaches the final scorer's cut (``strong_probability``).  Else "partial"."""
-    right, learned = evidence.first_right, strong_model()
-    if right is not None and learned is not None:
-        return "strong" if right >= learned.extra.get("strong_cut", 1.0) else "partial"
+    right = evidence.first_right  # None without a strong model
+    if right is not None:
+        return "strong" if right >= strong_model().extra.get("strong_cut", 1.0) else "partial"
     model = final_model(evidence.params)
     strong = model.extra.get("strong_probability", 1.0) if model is not None else 1.0
     return "strong" if score >= strong else "partial"
