@@ -363,11 +363,19 @@ BRIEFINGS = {
 QUESTION = "Did Valdoria's position on the Northern Corridor pipeline change?"
 
 
-@pytest.fixture(scope="module")
-def briefings(tmp_path_factory):
-    index = fake_index(tmp_path_factory.mktemp("briefings"), BRIEFINGS)
-    yield index
-    index.close()
+def module_index(files: dict[str, str], name: str):
+    """A module-scoped fixture: an index of ``files`` (FakeEmbedder), closed after the module."""
+
+    @pytest.fixture(scope="module", name=name)
+    def fixture(tmp_path_factory):
+        index = fake_index(tmp_path_factory.mktemp(name), files)
+        yield index
+        index.close()
+
+    return fixture
+
+
+briefings = module_index(BRIEFINGS, "briefings")
 
 
 def test_change_question_is_a_timeline_of_positions(briefings):
@@ -410,11 +418,7 @@ MANY = {
 }
 
 
-@pytest.fixture(scope="module")
-def many(tmp_path_factory):
-    index = fake_index(tmp_path_factory.mktemp("many"), MANY)
-    yield index
-    index.close()
+many = module_index(MANY, "many")
 
 
 def test_a_subject_spoken_of_on_many_dates_is_searched_deeper_and_shows_more_dates(many):
