@@ -653,3 +653,66 @@ def test_a_hyphenated_compound_keeps_the_actor_word():
     """A hyphenated "two-state" is no name of the asking government: *state* stays in the subject."""
     assert "state" in subject_terms("Is the US still committed to a two-state solution for Israelis and Palestinians?")
     assert "state" not in subject_terms("Has the State Department's position on Syria changed?")
+
+
+def test_words_the_question_writes_together_are_held_together():
+    """The subject's matter as the question writes it (issue 24, third pass): "war crimes" and "a
+    two-state solution" are held only by a statement writing two of their words together, in the
+    question's order; a word written alone ("coup") in any form."""
+    subject = Subject.of("How did the US position on whether Russia's forces committed war crimes in Ukraine evolve?")
+    assert subject.runs == (("russia",), ("forces", "committed", "war", "crimes"), ("ukraine",))
+    assert subject.matter_units == (("forces", "committed", "war", "crimes"),)
+    assert subject.holds_matter("Russia's forces have committed war crimes in Ukraine.")
+    assert subject.holds_matter("Those responsible for war crimes in Ukraine will be held to account.")
+    assert not subject.holds_matter("Russian forces will not be received with open arms by Ukrainians.")
+    assert not subject.holds_matter("Russia must answer for the crimes it has already committed in Ukraine.")
+    two_state = Subject.of("Is the US still committed to a two-state solution for Israelis and Palestinians?")
+    assert two_state.matter_units == (("committed",), ("two", "state", "solution"))
+    assert two_state.holds_matter("We support a two-state solution for Israelis and Palestinians.")
+    assert not two_state.holds_matter("It is the only way to give the Palestinians the state they deserve.")
+    coup = Subject.of("Did the US position on the military regime in Burma change after the 2021 coup?")
+    assert coup.matter_units == (("military", "regime"), ("coup",))
+    assert coup.holds_matter("Since the coup, Burma has seen violence.")
+    assert not coup.holds_matter("Burma's military ran the elections.")
+    assert Subject.of(
+        "Did US concern about the PRC military presence at Cambodia's Ream Naval Base change?"
+    ).matter_units == (("military", "presence"),)
+
+
+def test_a_timeline_opens_on_words_written_together_not_on_one_of_them():
+    """A statement holding the subject's names and one generic word of its matter ("Russian
+    *forces*" for "Russia's forces committed war crimes"; "the *state*" for "a two-state solution")
+    does not open the timeline: it opens with the first statement on war crimes (issue 24: both
+    questions of the gold set that opened off subject on the full collection)."""
+    question = "How did the US position on whether Russia's forces committed war crimes in Ukraine evolve?"
+    specs = [
+        ("arms", "2022-02-19", "Russian forces will not be received with open arms by Ukrainians.", 0.9),
+        ("punish", "2022-02-23", "Russia must answer for the crimes it has already committed in Ukraine.", 0.8),
+        ("hold", "2022-03-04", "We will hold Russia's forces accountable for war crimes they commit in Ukraine.", 0.5),
+        (
+            "assess",
+            "2022-03-23",
+            "We assess that members of Russia's forces have committed war crimes in Ukraine.",
+            0.6,
+        ),
+        ("shelling", "2022-04-22", "We condemn the shelling of civilians in Ukraine by Russian armed forces.", 0.7),
+    ]
+    built = _timeline(specs, question=question)
+    assert [c.doc_id for c in built.chosen] == ["hold", "assess", "shelling"]
+    assert built.strength == "strong"
+    # On the first date of the matter, a statement holding only the names gives way to one on it.
+    question = "Is the US still committed to a two-state solution for Israelis and Palestinians?"
+    specs = [
+        (
+            "look",
+            "2021-05-23",
+            "Look, it is the only way to ensure Israel's future as a Jewish and democratic state, "
+            "and to give the Palestinians the state to which they're entitled.",
+            0.9,
+        ),
+        ("clear", "2021-05-23", "We remain committed to a two-state solution for Israelis and Palestinians.", 0.5),
+        ("stand", "2021-06-10", "We absolutely stand by a two-state solution for Israelis and Palestinians.", 0.6),
+    ]
+    built = _timeline(specs, question=question)
+    assert [c.doc_id for c in built.chosen] == ["clear", "stand"]
+    assert built.strength == "strong"

@@ -19,7 +19,10 @@ and a statement with stance language (urge, support, oppose, condemn, remain, mu
 
 When the subject has names and other words (its *matter*: "grain" of "exporting Ukraine's grain
 through the Black Sea") spoken of on two dates or more, the period starts with the first statement
-holding the matter, not with one that only names Ukraine and the Black Sea.
+holding the matter, not with one that only names Ukraine and the Black Sea.  Words the question
+writes together are held together ("war crimes", "a two-state solution": two of them side by side,
+in the question's order), so "Russian forces" does not open a timeline on war crimes, nor "the
+state" one on a two-state solution.
 
 The timeline **covers the period**: one statement per date, the earliest and the latest dated
 ones always in, then the best-scoring other dates up to ``AnswerParams.timeline_documents`` (14),
@@ -285,6 +288,27 @@ ALIASES = tuple(
 )
 
 
+def subject_runs(question: str, terms: Iterable[str] | None = None) -> tuple[tuple[str, ...], ...]:
+    """The question's subject terms as it writes them together, word after word ("two-state" is two
+    words written together; "committed to a" is not).
+
+    >>> subject_runs("How did the US position on whether Russia's forces committed war crimes in Ukraine evolve?")
+    (('russia',), ('forces', 'committed', 'war', 'crimes'), ('ukraine',))
+    >>> subject_runs("Is the US still committed to a two-state solution for Israelis and Palestinians?")
+    (('committed',), ('two', 'state', 'solution'), ('israelis',), ('palestinians',))
+    """
+    terms = set(subject_terms(question) if terms is None else terms)
+    runs: list[list[str]] = []
+    previous = False
+    for token in _fold(question):
+        if token in terms and previous:
+            runs[-1].append(token)
+        elif token in terms:
+            runs.append([token])
+        previous = token in terms
+    return tuple(dict.fromkeys(tuple(run) for run in runs))
+
+
 def _has_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
@@ -339,6 +363,7 @@ class Subject:
     names: tuple[str, ...] = ()
     aliases: tuple = ()  # the question's names that have other names (subject_aliases)
     name_groups: tuple[tuple[str, ...], ...] = ()  # its names as written (subject_name_groups); else one each
+    runs: tuple[tuple[str, ...], ...] = ()  # its terms as the question writes them together (subject_runs)
 
     @classmethod
     def of(cls, question: str, frequency: Callable[[str], int] | None = None, passages: int = 1) -> Subject:
@@ -346,7 +371,7 @@ class Subject:
         groups = subject_name_groups(question, terms)
         names = _names_of(groups)
         if frequency is None:
-            return cls(terms, tuple(1.0 for _ in terms), names=names, aliases=aliases, name_groups=groups)
+            return cls(terms, tuple(1.0 for _ in terms), (), names, aliases, groups, subject_runs(question, terms))
         total = max(passages, 1)
         weights, unseen = [], []
         for term in terms:
@@ -354,7 +379,7 @@ class Subject:
             weights.append(math.log(1 + (total - count + 0.5) / (count + 0.5)))
             if count == 0:
                 unseen.append(term)
-        return cls(terms, tuple(weights), tuple(unseen), names, aliases, groups)
+        return cls(terms, tuple(weights), tuple(unseen), names, aliases, groups, subject_runs(question, terms))
 
     def __bool__(self) -> bool:
         return bool(self.terms)
@@ -401,12 +426,42 @@ class Subject:
             return ()
         return tuple(term for term in self.terms if term not in self.names)
 
+    @property
+    def matter_units(self) -> tuple[tuple[str, ...], ...]:
+        """:attr:`matter` as the question writes it: words written together ("war crimes", "the
+        military regime", "a two-state solution", "forces committed war crimes") are one unit, a
+        word written alone ("coup", "treatment") is a unit of its own."""
+        matter = set(self.matter)
+        units: list[tuple[str, ...]] = []
+        for run in self.runs or tuple((term,) for term in self.terms):
+            unit: list[str] = []
+            for term in (*run, ""):  # a name ends a unit: "PRC military presence" -> military presence
+                if term in matter:
+                    unit.append(term)
+                elif unit:
+                    units.append(tuple(unit))
+                    unit = []
+        return tuple(dict.fromkeys(units))
+
     def holds_matter(self, text: str, speaker: str | None = None) -> bool:
-        """Does a statement hold one of :attr:`matter` (true when there is none)?"""
-        matter = self.matter
-        if not matter:
+        """Does a statement hold one of :attr:`matter_units` (true when there is no matter)?  A word
+        written alone is held in any form; words written together only when the statement writes
+        two of them together, in the question's order ("war crimes", "two-state solution", "crimes
+        were committed" no; "Russian forces" no: *forces* was written with *committed war crimes*,
+        and "Russian forces will not be received with open arms" is no statement on war crimes)."""
+        units = self.matter_units
+        if not units:
             return True
-        return any(held for term, held in zip(self.terms, self._held(text, speaker)) if term in matter)
+        held = dict(zip(self.terms, self._held(text, speaker)))
+        tokens = _fold(text) + (_fold(speaker) if speaker else [])
+        pairs = list(zip(tokens, tokens[1:]))
+        for unit in units:
+            if len(unit) == 1 and held.get(unit[0]):
+                return True
+            for a, b in zip(unit, unit[1:]):
+                if held.get(a) and held.get(b) and any(_same_word(a, x) and _same_word(b, y) for x, y in pairs):
+                    return True
+        return False
 
     def held_by(self, text: str, speaker: str | None = None) -> bool:
         """Does a statement hold the subject?  Absolutely: at least ``SUBJECT_SHARE`` of its weight,
@@ -534,15 +589,23 @@ def build_timeline(
         pool.append((candidate, text))
     # The timeline opens on the subject's matter, not on its names alone: when the question's
     # subject has names and other words ("exporting Ukraine's grain through the Black Sea") and
-    # the statements speak of those other words on two dates or more, its period starts with the
-    # first of them; a statement before it that only names Ukraine and the Black Sea ("aggressive
-    # actions against Ukraine") is left out.  Statements after it that hold the subject by its
-    # names stay (the continuity of a named subject), and so does the whole pool when the matter is
-    # spoken of on one date only ("tensions" between Greece and Turkey, named on three other dates).
+    # the statements speak of those other words on two dates or more (words the question writes
+    # together, "war crimes", "a two-state solution", spoken of together: Subject.holds_matter), its
+    # period starts with the first of them; a statement before it, or on its date, that only names
+    # Ukraine and the Black Sea ("aggressive actions against Ukraine") is left out.  Statements
+    # after it that hold the subject by its names stay (the continuity of a named subject), and so
+    # does the whole pool when the matter is spoken of on one date only ("tensions" between Greece
+    # and Turkey, named on three other dates).
     sure = {c.date for c, text in pool if c.date and subject.holds_matter(text, c.speaker)}
-    if len(sure) >= 2:
+    opens_on_matter = len(sure) >= 2
+    if opens_on_matter:
         start = min(_earliest(date) for date in sure)
-        pool = [(c, text) for c, text in pool if date_order(c.date)[0] >= start]
+        pool = [
+            (c, text)
+            for c, text in pool
+            if date_order(c.date)[0] > start
+            or (date_order(c.date)[0] == start and subject.holds_matter(text, c.speaker))
+        ]
     unseen = not pool
     if unseen:
         # No statement names the subject in the question's words ("the system" for "the S-400"):
@@ -573,9 +636,14 @@ def build_timeline(
         reason = "no_subject"
     elif unseen:
         reason = "subject_unseen"
-    elif len(shown_days) >= 2 and all(subject.held_by(_text(c, documents), c.speaker) for c in chosen):
-        # Every statement shown, the first above all, holds the subject (by construction of the
-        # pool; checked again here so that no later path can label an off-subject opening strong).
+    elif (
+        len(shown_days) >= 2
+        and all(subject.held_by(_text(c, documents), c.speaker) for c in chosen)
+        and (not opens_on_matter or subject.holds_matter(_text(chosen[0], documents), chosen[0].speaker))
+    ):
+        # Every statement shown holds the subject, and the first its matter when the period opens
+        # on it (by construction of the pool; checked again here so that no later path can label
+        # an off-subject opening strong).
         reason = "strong"
     elif shown_days:
         reason = "one_date"
