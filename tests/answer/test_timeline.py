@@ -716,3 +716,19 @@ def test_a_timeline_opens_on_words_written_together_not_on_one_of_them():
     built = _timeline(specs, question=question)
     assert [c.doc_id for c in built.chosen] == ["clear", "stand"]
     assert built.strength == "strong"
+
+
+def test_statements_on_the_matter_come_before_those_naming_the_subject_alone():
+    """For a date and under the cap, a statement holding the subject's matter ("war crimes") is
+    chosen over a better-scored one that only names it ("Russian armed forces" shelling Ukraine)."""
+    question = "How did the US position on whether Russia's forces committed war crimes in Ukraine evolve?"
+    specs = [
+        ("hold", "2022-03-04", "We will hold Russia's forces accountable for war crimes they commit in Ukraine.", 0.5),
+        ("shelling", "2022-04-22", "We condemn the shelling of civilians in Ukraine by Russian armed forces.", 0.9),
+        ("mount", "2022-05-25", "Evidence continues to mount of war crimes by Russia's forces in Ukraine.", 0.3),
+        ("assess", "2022-06-06", "We assess that Russia's forces have committed war crimes in Ukraine.", 0.4),
+        ("strikes", "2022-06-06", "Russia's forces continue strikes on civilian infrastructure in Ukraine.", 0.8),
+    ]
+    built = _timeline(specs, question=question, cap=3)
+    assert [c.doc_id for c in built.chosen] == ["hold", "mount", "assess"]
+    assert built.strength == "strong"

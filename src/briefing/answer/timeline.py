@@ -26,7 +26,8 @@ state" one on a two-state solution.
 
 The timeline **covers the period**: one statement per date, the earliest and the latest dated
 ones always in, then the best-scoring other dates up to ``AnswerParams.timeline_documents`` (14),
-oldest first.  A document dated only by its year or month never leads because "2021" sorts before
+oldest first; for a date and among dates, a statement holding the subject's matter comes before one
+that only names the subject.  A document dated only by its year or month never leads because "2021" sorts before
 "2021-06-10": it is placed after the dated statements of its period, and its caption says "2021,
 no day given" (:func:`briefing.phrases.date_label`); an undated one comes last.
 
@@ -616,15 +617,19 @@ def build_timeline(
         pool = positions
     if not pool:
         return Timeline([], "none")
-    # One statement per date: the best-ranked (stance preferred); a date is the document's date.
-    best: dict[str, tuple[Candidate, str, float]] = {}
+    # One statement per date: the best-ranked (stance preferred) of those holding the subject's
+    # matter when one does, then of the others; a date is the document's date.  Under the cap, the
+    # dates whose statement holds the matter come before the dates that only name the subject: a
+    # timeline on the war crimes of Russia's forces shows the dates war crimes were spoken of before
+    # those on which Russia's forces shelled a city.
+    best: dict[str, tuple[Candidate, str, tuple[bool, float]]] = {}
     for candidate, text in pool:
         date = candidate.date or ""
-        rank = _rank(candidate, text)
+        rank = (subject.holds_matter(text, candidate.speaker), _rank(candidate, text))
         if date not in best or rank > best[date][2]:
             best[date] = (candidate, text, rank)
     days = sorted(d for d in best if full_date(d))
-    order = sorted(best, key=lambda d: -best[d][2])
+    order = sorted(best, key=lambda d: best[d][2], reverse=True)
     picked: list[str] = []
     for date in ([days[0], days[-1]] if days else []) + order:
         if date not in picked and len(picked) < max(cap, 1):
