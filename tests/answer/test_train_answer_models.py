@@ -92,9 +92,9 @@ def test_leave_one_domain_out_never_trains_on_the_domain_it_reports(script, monk
     seen = []
     fit = script.fit_models
 
-    def recording(train, use_match, refit_ranking):
+    def recording(train, use_match, refit_ranking, domains):
         seen.append({q.set for q in train})
-        return fit(train, use_match, refit_ranking)
+        return fit(train, use_match, refit_ranking, domains)
 
     monkeypatch.setattr(script, "fit_models", recording)
     rows = script.leave_one_domain_out(questions, ["alpha", "beta", "gamma"], False, None, refit_ranking=True)
@@ -105,3 +105,46 @@ def test_leave_one_domain_out_never_trains_on_the_domain_it_reports(script, monk
         assert row["hit@1"] == 1.0 and row["false_abstention"] <= 0.2 and row["abstention"] >= 0.8
         assert row["strong_precision"] in (None, 1.0)  # every first extract right: a constant strong model
     assert "| domain |" in script.markdown_table(rows)
+
+
+def test_cross_fitted_scores_come_from_a_ranking_fitted_without_the_questions_domains(script, monkeypatch):
+    """With --refit-ranking the abstention and strong models learn from ranking scores as an unseen
+    domain gets them: each question is scored by a ranking fitted without any of its domains."""
+    rng = np.random.default_rng(5)
+    questions = []
+    for name in ("alpha", "beta", "gamma"):
+        questions += [_synthetic(script, name, True, rng, n) for n in range(12)]
+        questions += [_synthetic(script, f"{name}:near-miss", False, rng, n) for n in range(12)]
+    questions += [_synthetic(script, "offtopic:alpha->beta", False, rng, n) for n in range(5)]
+    fitted, real = [], script.fit_ranking
+
+    def recording(train, use_match):
+        fitted.append(tuple(sorted({q.set for q in train})))
+        return real(train, use_match)
+
+    monkeypatch.setattr(script, "fit_ranking", recording)
+    script.cross_fitted(questions, False, lambda q: script.domains_of(q.set, ["alpha", "beta", "gamma"]))
+    assert sorted(fitted) == [
+        ("alpha", "alpha:near-miss", "beta", "beta:near-miss", "offtopic:alpha->beta"),  # for gamma
+        ("alpha", "alpha:near-miss", "gamma", "gamma:near-miss"),  # for beta
+        ("beta", "beta:near-miss", "gamma", "gamma:near-miss"),  # for alpha
+        ("gamma", "gamma:near-miss"),  # for the questions of alpha asked of beta
+    ]
+    assert all(len(q.oof) == len(q.rows) and len(q.stage1) == len(q.rows) for q in questions)
+
+
+def test_the_abstention_cut_reads_each_domain_as_a_model_fitted_without_it_scores_it(script):
+    rng = np.random.default_rng(7)
+    questions = []
+    for name in ("alpha", "beta", "gamma"):
+        questions += [_synthetic(script, name, True, rng, n) for n in range(12)]
+        questions += [_synthetic(script, f"{name}:near-miss", False, rng, n) for n in range(12)]
+    script.cross_fitted(questions, False, lambda q: {q.set.split(":")[0]})
+    rows, labels = script._question_rows(questions), np.array([not q.answerable for q in questions])
+    unseen = script._unseen_domain_probabilities(questions, rows, labels, lambda q: {q.set.split(":")[0]})
+    beta = np.array([q.set.startswith("beta") for q in questions])
+    others = [q for q, inside in zip(questions, beta) if not inside]
+    without_beta = script._fit(rows[~beta], labels[~beta], script.ABSTENTION_FEATURES, script._set_weights(others))
+    assert np.allclose(unseen[beta], without_beta.probability(rows[beta]))
+    in_sample = script._fit(rows, labels, script.ABSTENTION_FEATURES, script._set_weights(questions))
+    assert not np.allclose(unseen[beta], in_sample.probability(rows[beta]))
