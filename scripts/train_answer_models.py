@@ -548,7 +548,9 @@ def cross_fitted(train: list[Question], use_match: bool, domains) -> None:
                 q.stage1, q.oof = _rescored(q, sentence, matcher)
 
 
-def _unseen_domain_probabilities(questions: list[Question], rows: np.ndarray, labels: np.ndarray, domains) -> np.ndarray:
+def _unseen_domain_probabilities(
+    questions: list[Question], rows: np.ndarray, labels: np.ndarray, domains
+) -> np.ndarray:
     """P(unanswerable) of each question from an abstention model fitted without any of its domains
     (``domains(q)``): what a cut calibrated on them keeps is the false abstention of a new domain,
     not of the domains the model learnt (in sample it silences fewer answerable questions)."""
@@ -824,8 +826,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--refit-ranking",
         action="store_true",
-        help="with --qa: refit the sentence and match scorers too, on the same sets (the shipped models are fitted so); "
-        "without it the shipped ranking stays and only abstention and strong are refitted",
+        help="with --qa: refit the sentence and match scorers too, on the same sets (the shipped models are "
+        "fitted so); without it the shipped ranking stays and only abstention and strong are refitted",
     )
     parser.add_argument("--dry-run", action="store_true", help="report only; do not write the model files")
     parser.add_argument(
