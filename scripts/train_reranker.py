@@ -34,6 +34,7 @@ from peft import LoraConfig, get_peft_model
 from briefing.answer.rerank import RERANKER_DIR, Reranker, base_model_path, load_base, load_reranker
 from briefing.corpus.chunking import split_sentences
 from briefing.corpus.speakers import TURN_RE, is_question_label
+from briefing.evaluation.gold import scored_documents
 from briefing.evaluation.qa import domain_name, load_qa, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,19 +42,6 @@ DATA = ROOT.parent / "shared" / "datasets" / "state-dept-press-releases" / "pres
 GROUP = 8
 SEED = 13
 _NOT_ANSWERS = {"OPERATOR", "MODERATOR"}
-
-
-def _left_out() -> set[str]:
-    """Document ids the evaluation scores: cited by a gold set or held by the demo corpus."""
-    ids = set()
-    for path in (ROOT / "eval" / "gold").glob("*.jsonl"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                for evidence in json.loads(line).get("evidence", []):
-                    ids.add(evidence["doc_id"].split("#")[-1])
-    for path in (ROOT / "corpus").glob("*.jsonl"):
-        ids.update(json.loads(line)["_id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return ids
 
 
 def _turns(text: str) -> list[tuple[str, list[str]]]:
@@ -179,7 +167,7 @@ def qa_groups(path: Path, rng: random.Random, cap: int) -> list[list[str]]:
 
 
 def load_groups(rng: random.Random) -> tuple[list[list[str]], list[list[str]], int]:
-    left_out = _left_out()
+    left_out = scored_documents(ROOT)
     documents = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
     transcripts = [d for d in documents if "QUESTION:" in d["text"] and d["_id"] not in left_out]
     transcripts.sort(key=lambda d: d["_id"])

@@ -24,25 +24,13 @@ from pathlib import Path
 
 from briefing.corpus.chunking import split_sentences
 from briefing.corpus.speakers import TURN_RE, is_question_label
+from briefing.evaluation.gold import scored_documents
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "datasets" / "state-dept-press-releases" / "press_releases.jsonl"
 NOT_ANSWERS = {"OPERATOR", "MODERATOR"}
 BEFORE, AFTER = 2, 3  # turns of context before the question and after the reply
 ANSWER_SENTENCES = 3  # the reply's opening sentences (of 30 characters or more) that answer
-
-
-def left_out(root: Path = ROOT) -> set[str]:
-    """Document ids the evaluation scores: cited by a gold set or held by the demo corpus."""
-    ids = set()
-    for path in (root / "eval" / "gold").glob("*.jsonl"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                for evidence in json.loads(line).get("evidence", []):
-                    ids.add(evidence["doc_id"].split("#")[-1])
-    for path in (root / "corpus").glob("*.jsonl"):
-        ids.update(json.loads(line)["_id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return ids
 
 
 def rows_of(document: dict) -> list[dict]:
@@ -87,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DATA, help="the State Department press_releases.jsonl")
     parser.add_argument("--out", type=Path, required=True, help="the qa-train file to write (.jsonl.xz)")
     args = parser.parse_args(argv)
-    skip = left_out()
+    skip = scored_documents(ROOT)
     rows, transcripts = [], 0
     for line in args.data.read_text(encoding="utf-8").splitlines():
         document = json.loads(line)

@@ -201,6 +201,19 @@ def cited_documents(questions: list[GoldQuestion]) -> set[str]:
     return {evidence.doc_id for question in questions for evidence in question.evidence if evidence.doc_id}
 
 
+def scored_documents(root: Path) -> set[str]:
+    """Document ids the project's evaluation scores: cited by a gold set (``root/eval/gold/*.jsonl``)
+    or held by the demo corpus (``root/corpus/*.jsonl``).  Training data is drawn without them."""
+    ids = set()
+    for path in (root / "eval" / "gold").glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                ids.update(evidence["doc_id"].split("#")[-1] for evidence in json.loads(line).get("evidence", []))
+    for path in (root / "corpus").glob("*.jsonl"):
+        ids.update(json.loads(line)["_id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return ids
+
+
 def quotes_contained(spans: list[Span], doc_id: str, char_start: int, char_end: int) -> frozenset[int]:
     """Numbers of the gold quotes lying wholly inside the span [char_start, char_end) of ``doc_id``."""
     return frozenset(
