@@ -72,20 +72,6 @@ def _says_something(text: str, speaker: str | None) -> bool:
     return sum(term not in label for term in lexical_terms(text)) >= _MIN_CONTENT_WORDS
 
 
-def _reporter_asks(text: str, speaker: str | None) -> bool:
-    """Is a sentence a reporter's question?  It is asked, not answered: never an extract (it would
-    otherwise lead whenever the analyst asks what a reporter asked, word for word).
-
-    >>> _reporter_asks("Are we in a new phase in this war?", "QUESTION")
-    True
-    >>> _reporter_asks("Thank you, Ned. The S-400 was in the news again this week.", "QUESTION")
-    False
-    >>> _reporter_asks("Why does this matter? Because the alliance depends on it.", "MR PRICE")
-    False
-    """
-    return is_question_label(speaker) and text.rstrip(" \t\n\"'”’)]").endswith("?")
-
-
 def _span_vectors(index: Index, keys: list[tuple[str, int, int]], passages: dict[int, Passage]) -> np.ndarray:
     """One vector per span ``(doc_id, char_start, char_end)``: the normalised mean of the stored
     vectors (:meth:`Index.sentence_vectors`) of the sentences it is made of: one sentence, or a
@@ -207,7 +193,7 @@ def candidates(
             if (
                 key in seen
                 or not _says_something(text[span[0] : span[1]], sentence.speaker)
-                or _reporter_asks(text[sentence.char_start : sentence.char_end], sentence.speaker)
+                or is_question_label(sentence.speaker)  # a reporter's words are the question, not a source's answer
             ):
                 continue
             seen.add(key)
