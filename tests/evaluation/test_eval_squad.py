@@ -358,7 +358,7 @@ def test_squad_slice_answers_and_abstentions_stay_above_their_floors(tmp_path, c
     seven qa-train domains and the gold sets, its cut keeping every training domain's false abstention
     at 0.05 or less): hit@1 0.726, hit@3 0.827, abstention recall 0.276 at false abstention 0.000,
     verbatim 1.0 (``briefing eval --squad SLICE``). Measured 2026-12-07 with the ranking refitted
-    without the slice too (docs/eval/transfer.md section 9): 0.711, 0.817, 0.267 at 0.000. Before,
+    without the slice too (docs/eval/transfer.md sections 9-10): 0.716, 0.817, 0.267 at 0.000. Before,
     with a model fitted on the slice itself: 0.716, 0.812, 0.606 at 0.015."""
     argv = ["eval", "--squad", str(SQUAD_SLICE), "--cache", str(tmp_path / "cache"), "--json"]
     assert main(argv) == 0
