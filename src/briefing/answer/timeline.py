@@ -48,6 +48,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..corpus.speakers import is_question_label
 from ..dates import period_bounds
@@ -427,7 +428,7 @@ class Subject:
             return ()
         return tuple(term for term in self.terms if term not in self.names)
 
-    @property
+    @cached_property
     def matter_units(self) -> tuple[tuple[str, ...], ...]:
         """:attr:`matter` as the question writes it: words written together ("war crimes", "the
         military regime", "a two-state solution", "forces committed war crimes") are one unit, a
@@ -597,15 +598,15 @@ def build_timeline(
     # after it that hold the subject by its names stay (the continuity of a named subject), and so
     # does the whole pool when the matter is spoken of on one date only ("tensions" between Greece
     # and Turkey, named on three other dates).
-    sure = {c.date for c, text in pool if c.date and subject.holds_matter(text, c.speaker)}
+    matter = {id(c): subject.holds_matter(text, c.speaker) for c, text in pool}  # read once a statement
+    sure = {c.date for c, _ in pool if c.date and matter[id(c)]}
     opens_on_matter = len(sure) >= 2
     if opens_on_matter:
         start = min(_earliest(date) for date in sure)
         pool = [
             (c, text)
             for c, text in pool
-            if date_order(c.date)[0] > start
-            or (date_order(c.date)[0] == start and subject.holds_matter(text, c.speaker))
+            if date_order(c.date)[0] > start or (date_order(c.date)[0] == start and matter[id(c)])
         ]
     unseen = not pool
     if unseen:
@@ -615,6 +616,7 @@ def build_timeline(
         # silent (issue 23: a wrong silence is worse than a weak quote; on the seed article four
         # answerable change questions were silenced).
         pool = positions
+        matter = {id(c): subject.holds_matter(text, c.speaker) for c, text in pool}
     if not pool:
         return Timeline([], "none")
     # One statement per date: the best-ranked (stance preferred) of those holding the subject's
@@ -625,7 +627,7 @@ def build_timeline(
     best: dict[str, tuple[Candidate, str, tuple[bool, float]]] = {}
     for candidate, text in pool:
         date = candidate.date or ""
-        rank = (subject.holds_matter(text, candidate.speaker), _rank(candidate, text))
+        rank = (matter[id(candidate)], _rank(candidate, text))
         if date not in best or rank > best[date][2]:
             best[date] = (candidate, text, rank)
     days = sorted(d for d in best if full_date(d))
