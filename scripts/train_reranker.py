@@ -33,7 +33,8 @@ from peft import LoraConfig, get_peft_model
 
 from briefing.answer.rerank import RERANKER_DIR, Reranker, base_model_path, load_base, load_reranker
 from briefing.corpus.chunking import split_sentences
-from briefing.corpus.speakers import TURN_RE, is_question_label
+from briefing.corpus.speakers import is_question_label
+from briefing.corpus.transcript import turns
 from briefing.evaluation.gold import scored_documents
 from briefing.evaluation.qa import domain_name, load_qa, read_rows
 
@@ -45,16 +46,8 @@ _NOT_ANSWERS = {"OPERATOR", "MODERATOR"}
 
 
 def _turns(text: str) -> list[tuple[str, list[str]]]:
-    """(speaker label, sentences) per turn of a transcript."""
-    matches = list(TURN_RE.finditer(text))
-    out = []
-    for match, following in zip(matches, matches[1:] + [None]):
-        end = following.start() if following else len(text)
-        sentences = [text[s:e].strip() for s, e in split_sentences(text, match.end(), end)]
-        sentences = [s for s in sentences if len(s) >= 3]
-        if sentences:
-            out.append((" ".join(match.group(1).split()), sentences))
-    return out
+    """(speaker label, sentences) per turn of a transcript that says something."""
+    return [(turn.label, list(turn.sentences)) for turn in turns(text) if turn.sentences]
 
 
 def _window(sentences: list[str], rng: random.Random, start: int | None = None) -> str:

@@ -22,8 +22,8 @@ import lzma
 import sys
 from pathlib import Path
 
-from briefing.corpus.chunking import split_sentences
-from briefing.corpus.speakers import TURN_RE, is_question_label
+from briefing.corpus.speakers import is_question_label
+from briefing.corpus.transcript import turns as transcript_turns
 from briefing.evaluation.gold import scored_documents
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,30 +36,24 @@ ANSWER_SENTENCES = 3  # the reply's opening sentences (of 30 characters or more)
 def rows_of(document: dict) -> list[dict]:
     """The qa-train rows of one transcript (none when it has no answered question)."""
     text = document["text"]
-    matches = list(TURN_RE.finditer(text))
-    turns = []  # (label, start of the turn, end of the turn, sentences)
-    for match, following in zip(matches, matches[1:] + [None]):
-        end = following.start() if following else len(text)
-        sentences = [text[s:e].strip() for s, e in split_sentences(text, match.end(), end)]
-        turns.append((" ".join(match.group(1).split()), match.start(), end, [s for s in sentences if len(s) >= 3]))
+    turns = transcript_turns(text)
     rows, taken_until = [], 0
-    for i, (label, _, _, sentences) in enumerate(turns[:-1]):
-        reply_label, _, _, reply = turns[i + 1]
-        if not is_question_label(label) or is_question_label(reply_label) or reply_label in NOT_ANSWERS:
+    for i, (turn, reply) in enumerate(zip(turns, turns[1:])):
+        if not is_question_label(turn.label) or is_question_label(reply.label) or reply.label in NOT_ANSWERS:
             continue
-        question = " ".join([s for s in sentences if "?" in s][-2:])
-        answers = [s for s in reply if len(s) >= 30][:ANSWER_SENTENCES]
+        question = " ".join([s for s in turn.sentences if "?" in s][-2:])
+        answers = [s for s in reply.sentences if len(s) >= 30][:ANSWER_SENTENCES]
         if len(question) < 30 or not answers:
             continue
-        first, last = max(i - BEFORE, 0), min(i + 1 + AFTER, len(turns) - 1)
-        if turns[first][1] < taken_until:
+        first, last = turns[max(i - BEFORE, 0)], turns[min(i + 1 + AFTER, len(turns) - 1)]
+        if first.start < taken_until:
             continue  # windows of one transcript never overlap
-        taken_until = turns[last][2]
+        taken_until = last.end
         rows.append(
             {
                 "id": f"{document['_id']}-t{i:03d}",
                 "question": question,
-                "context": text[turns[first][1] : turns[last][2]].strip(),
+                "context": text[first.start : last.end].strip(),
                 "answers": [],
                 "answer_sentences": answers,
                 "title": document.get("title"),
