@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import lzma
 
 from conftest import load_script
 
@@ -55,11 +56,26 @@ def test_a_reply_to_a_reporter_becomes_a_question_with_its_answer_sentences():
     assert last["context"].startswith("QUESTION: Can you tell us") and "Next question" not in last["context"]
 
 
-def test_transcripts_the_evaluation_scores_are_left_out():
+def test_the_documents_the_evaluation_scores_are_read_from_the_gold_sets_and_the_demo_corpus(tmp_path):
+    (tmp_path / "eval" / "gold").mkdir(parents=True)
+    (tmp_path / "corpus").mkdir()
+    gold = {"id": "g1", "question": "Q?", "evidence": [{"doc_id": "state-dept.jsonl#sdpr-00007", "quote": "x"}]}
+    (tmp_path / "eval" / "gold" / "set.jsonl").write_text(json.dumps(gold) + "\n\n", encoding="utf-8")
+    (tmp_path / "corpus" / "demo.jsonl").write_text(json.dumps({"_id": "sdpr-00009", "text": "t"}) + "\n")
+    (tmp_path / "corpus" / "notes.md").write_text("not a collection")
+    assert scored_documents(tmp_path) == {"sdpr-00007", "sdpr-00009"}
+
+
+def test_a_transcript_the_evaluation_scores_gives_no_training_question(tmp_path):
     script = load_script("transcript_qa")
-    cited = set()
-    for path in (script.ROOT / "eval" / "gold").glob("*.jsonl"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                cited |= {e["doc_id"].split("#")[-1] for e in json.loads(line).get("evidence", [])}
-    assert cited and cited <= scored_documents(script.ROOT)  # never a training question's transcript
+    cited = sorted(scored_documents(script.ROOT))[0]
+    data = tmp_path / "press_releases.jsonl"
+    data.write_text(
+        "".join(json.dumps({"_id": _id, "title": "Briefing", "text": TRANSCRIPT}) + "\n" for _id in (cited, "sdpr-x")),
+        encoding="utf-8",
+    )
+    out = tmp_path / "transcripts.jsonl.xz"
+    assert script.main(["--data", str(data), "--out", str(out)]) == 0
+    with lzma.open(out, "rt", encoding="utf-8") as rows:
+        ids = [json.loads(line)["id"] for line in rows]
+    assert ids == ["sdpr-x-t001", "sdpr-x-t008"]  # the cited transcript's two questions are left out
