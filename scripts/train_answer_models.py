@@ -536,16 +536,24 @@ def fit_ranking(train: list[Question], use_match: bool) -> tuple[LinearModel, Li
     return sentence, fit_candidates(restaged, MATCH_FEATURES, MATCH_C)
 
 
+def domain_folds(questions: list[Question], domains):
+    """(inside, rest) index arrays, once for each set of domains among ``questions``
+    (``domains(q)``): the questions of exactly those domains, and those sharing none of them."""
+    groups = [frozenset(domains(q)) for q in questions]
+    for held in sorted(set(groups), key=sorted):
+        inside = np.array([i for i, group in enumerate(groups) if group == held])
+        rest = np.array([i for i, group in enumerate(groups) if not held & group])
+        yield inside, rest
+
+
 def cross_fitted(train: list[Question], use_match: bool, domains) -> None:
     """Set every question's ``stage1`` and ``oof`` from a ranking fitted without any of its domains
     (``domains(q)``), as a new collection will meet the shipped one: the abstention and strong
     models then learn from scores as confident as they are on an unseen domain, not in sample."""
-    for held in {frozenset(domains(q)) for q in train}:
-        rest = [q for q in train if not held & domains(q)]
-        sentence, matcher = fit_ranking(rest, use_match)
-        for q in train:
-            if frozenset(domains(q)) == held:
-                q.stage1, q.oof = _rescored(q, sentence, matcher)
+    for inside, rest in domain_folds(train, domains):
+        sentence, matcher = fit_ranking([train[i] for i in rest], use_match)
+        for i in inside:
+            train[i].stage1, train[i].oof = _rescored(train[i], sentence, matcher)
 
 
 def _unseen_domain_probabilities(
@@ -555,12 +563,8 @@ def _unseen_domain_probabilities(
     (``domains(q)``): what a cut calibrated on them keeps is the false abstention of a new domain,
     not of the domains the model learnt (in sample it silences fewer answerable questions)."""
     out = np.zeros(len(questions))
-    groups = [frozenset(domains(q)) for q in questions]
-    for held in set(groups):
-        rest = np.array([not held & group for group in groups])
-        inside = np.array([group == held for group in groups])
-        kept = [q for q, keep in zip(questions, rest) if keep]
-        model = _fit(rows[rest], labels[rest], ABSTENTION_FEATURES, _set_weights(kept))
+    for inside, rest in domain_folds(questions, domains):
+        model = _fit(rows[rest], labels[rest], ABSTENTION_FEATURES, _set_weights([questions[i] for i in rest]))
         out[inside] = model.probability(rows[inside])
     return out
 
