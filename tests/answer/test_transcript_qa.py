@@ -59,7 +59,8 @@ def test_a_reply_to_a_reporter_becomes_a_question_with_its_answer_sentences():
 def test_the_documents_the_evaluation_scores_are_read_from_the_gold_sets_and_the_demo_corpus(tmp_path):
     (tmp_path / "eval" / "gold").mkdir(parents=True)
     (tmp_path / "corpus").mkdir()
-    gold = {"id": "g1", "question": "Q?", "evidence": [{"doc_id": "state-dept.jsonl#sdpr-00007", "quote": "x"}]}
+    evidence = [{"path": "press_releases.jsonl", "doc_id": "press_releases.jsonl#sdpr-00007", "quote": "We urge."}]
+    gold = {"id": "g1", "question": "Did the US urge it?", "kind": "answerable", "evidence": evidence}
     (tmp_path / "eval" / "gold" / "set.jsonl").write_text(json.dumps(gold) + "\n\n", encoding="utf-8")
     (tmp_path / "corpus" / "demo.jsonl").write_text(json.dumps({"_id": "sdpr-00009", "text": "t"}) + "\n")
     (tmp_path / "corpus" / "notes.md").write_text("not a collection")

@@ -206,9 +206,7 @@ def scored_documents(root: Path) -> set[str]:
     or held by the demo corpus (``root/corpus/*.jsonl``).  Training data is drawn without them."""
     ids = set()
     for path in (root / "eval" / "gold").glob("*.jsonl"):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                ids.update(evidence["doc_id"].split("#")[-1] for evidence in json.loads(line).get("evidence", []))
+        ids.update(doc_id.split("#")[-1] for doc_id in cited_documents(load_gold(path)))
     for path in (root / "corpus").glob("*.jsonl"):
         ids.update(json.loads(line)["_id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
     return ids
